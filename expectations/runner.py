@@ -1,0 +1,179 @@
+"""Run the suites through Great Expectations checkpoints and turn the results into rows.
+
+In: the frames to validate (evaluations, observations, reports), the suite specs, a folder for
+Data Docs. Out: a `check_results` frame (schema `transforms.schemas.CHECK_RESULTS`): one row per
+check per report (per breakdown for identities), passed TRUE/FALSE, or NULL when not evaluable.
+
+GE is the judge: a row fails because the expectation listed it as unexpected. An expectation
+that raised inside GE (misconfigured, unsupported) is a pipeline error (`ValidationError`), never
+a data finding: GE reports such failures as success=False with the exception inside.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from expectations.suites import ExpectationSpec, SuiteSpec
+from transforms import schemas
+from transforms.normalise import to_frame
+
+_MAX_LISTED = 10  # offending cells listed in one message
+
+
+class ValidationError(RuntimeError):
+    """Great Expectations could not run a suite; the run must fail, not report findings."""
+
+
+def _context(docs_dir: Path | None):
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="nianbao",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def _run_suite(context, spec: SuiteSpec, frame: pd.DataFrame, with_docs: bool) -> dict:
+    """Run one checkpoint; return {check_id: set of unexpected row positions}."""
+    import great_expectations as gx
+
+    source = context.data_sources.add_pandas(f"nianbao_{spec.name}")
+    batch = source.add_dataframe_asset(spec.frame).add_batch_definition_whole_dataframe("all")
+    suite = gx.ExpectationSuite(name=spec.name)
+    for e in spec.expectations:
+        cls = getattr(gx.expectations, e.expectation)
+        suite.add_expectation(
+            cls(**e.kwargs, meta={"check_id": e.check_id}, description=e.description)
+        )
+    suite = context.suites.add(suite)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
+    )
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if with_docs else []
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"nianbao_{spec.name}",
+            validation_definitions=[definition],
+            actions=actions,
+            result_format={"result_format": "COMPLETE"},
+        )
+    )
+    result = checkpoint.run(batch_parameters={"dataframe": frame.reset_index(drop=True)})
+    unexpected = {}
+    for run in result.run_results.values():
+        for r in run.results:
+            check_id = r.expectation_config.meta["check_id"]
+            if (r.exception_info or {}).get("raised_exception"):
+                raise ValidationError(
+                    f"expectation {check_id} in suite {spec.name} raised: "
+                    f"{r.exception_info.get('exception_message')}"
+                )
+            unexpected[check_id] = set(r.result.get("unexpected_index_list") or [])
+    return unexpected
+
+
+def _identity_rows(spec: SuiteSpec, frame: pd.DataFrame, unexpected: dict) -> list[dict]:
+    severity = {e.check_id: e.severity for e in spec.expectations}
+    rows = []
+    for pos, r in enumerate(frame.itertuples(index=False)):
+        evaluable = not pd.isna(r.violation)
+        rows.append(
+            {
+                "report_id": r.report_id,
+                "check_id": r.rule_id,
+                "breakdown": r.breakdown,
+                "kind": "identity",
+                "severity": severity[r.rule_id],
+                "passed": (pos not in unexpected[r.rule_id]) if evaluable else None,
+                "expected": r.expected,
+                "actual": r.actual,
+                "message": r.message,
+                "locator": r.locator,
+            }
+        )
+    return rows
+
+
+def _describe_cell(row: pd.Series) -> str:
+    label = row.get("label_as_printed", "") or ""
+    return f"{label.strip()} printed {row['raw_value']!r} ({row['value_status']}, {row['locator']})"
+
+
+def _describe_report(row: pd.Series) -> str:
+    return f"{row['source_file']}"
+
+
+def _per_report_rows(spec: SuiteSpec, frame: pd.DataFrame, unexpected: dict) -> list[dict]:
+    describe = _describe_cell if spec.frame == "observations" else _describe_report
+    rows = []
+    for e in spec.expectations:
+        bad_by_report = defaultdict(list)
+        for pos in sorted(unexpected[e.check_id]):
+            bad_by_report[frame.iloc[pos]["report_id"]].append(pos)
+        for report_id in frame["report_id"].drop_duplicates():
+            rows.append(
+                _report_row(
+                    e, report_id, [frame.iloc[p] for p in bad_by_report[report_id]], describe
+                )
+            )
+    return rows
+
+
+def _report_row(e: ExpectationSpec, report_id: str, bad: list, describe) -> dict:
+    listed = "; ".join(describe(b) for b in bad[:_MAX_LISTED])
+    more = f"; and {len(bad) - _MAX_LISTED} more" if len(bad) > _MAX_LISTED else ""
+    locators = "; ".join(str(b["locator"]) for b in bad if "locator" in b) or None
+    return {
+        "report_id": report_id,
+        "check_id": e.check_id,
+        "breakdown": None,
+        "kind": e.kind,
+        "severity": e.severity,
+        "passed": not bad,
+        "expected": 0.0,
+        "actual": float(len(bad)),
+        "message": e.description + (f" Fails for {len(bad)}: {listed}{more}" if bad else " Holds."),
+        "locator": locators,
+    }
+
+
+def validate(
+    frames: dict[str, pd.DataFrame], suites: tuple[SuiteSpec, ...], docs_dir: Path | None
+) -> pd.DataFrame:
+    """Run every suite on its frame; return the check_results frame."""
+    if docs_dir is not None:
+        shutil.rmtree(docs_dir, ignore_errors=True)
+        docs_dir.mkdir(parents=True)
+    context = _context(docs_dir)
+    rows = []
+    for spec in suites:
+        frame = frames[spec.frame].reset_index(drop=True)
+        if frame.empty:
+            continue
+        unexpected = _run_suite(context, spec, frame, docs_dir is not None)
+        if spec.frame == "evaluations":
+            rows += _identity_rows(spec, frame, unexpected)
+        else:
+            rows += _per_report_rows(spec, frame, unexpected)
+    return to_frame(rows, schemas.CHECK_RESULTS)

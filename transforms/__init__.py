@@ -1,0 +1,7 @@
+"""nianbao's domain: readers, template parsers, normalisation, reconciliation, publishing.
+
+Nothing in this package imports Prefect or Great Expectations; every function here can be called
+and tested on its own.
+"""
+
+PARSER_VERSION = "1"

@@ -1,0 +1,61 @@
+"""Curated Parquet files: frames written against their explicit schema, atomically.
+
+In: a frame and its schema. Out: `<curated>/<table>.parquet`. Each file is written beside its
+final name and renamed into place, so a killed run never leaves a half-written file behind.
+The catalogue tables (indicators, rules, core_indicator_map) are frames made here from the
+catalogue, so that the warehouse is built from Parquet alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms import schemas
+from transforms.catalogue import Catalogue
+from transforms.normalise import to_frame
+
+
+def write_table(frame: pd.DataFrame, schema: pa.Schema, path: Path) -> Path:
+    """Write `frame` to `path` as Parquet typed by `schema` (extra columns are an error)."""
+    table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+    return path
+
+
+def catalogue_frames(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
+    """The catalogue as the frames of the indicators, rules and core_indicator_map tables."""
+    core = {c.code: c for c in catalogue.core_indicators}
+    rules = [
+        {**asdict(r), "left": " + ".join(r.left), "right": " + ".join(r.right)}
+        for r in catalogue.rules
+    ]
+    core_map = [
+        {
+            **asdict(m),
+            "label_en": core[m.core_indicator].label_en,
+            "label_zh": core[m.core_indicator].label_zh,
+        }
+        for m in catalogue.core_map
+    ]
+    return {
+        "indicators": to_frame([asdict(i) for i in catalogue.indicators], schemas.INDICATORS),
+        "rules": to_frame(rules, schemas.RULES),
+        "core_indicator_map": to_frame(core_map, schemas.CORE_INDICATOR_MAP),
+    }
+
+
+def write_all(frames: dict[str, pd.DataFrame], curated_dir: Path) -> dict[str, Path]:
+    """Write every table in `frames` (keys are table names in `schemas.TABLES`)."""
+    curated_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        name: write_table(frame, schemas.TABLES[name], curated_dir / f"{name}.parquet")
+        for name, frame in frames.items()
+    }

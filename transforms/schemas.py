@@ -1,0 +1,166 @@
+"""The one explicit schema of every persisted table (Parquet and DuckDB alike).
+
+Parquet files are written against these schemas; the DuckDB DDL and every `COMMENT ON` come from
+them. Types are never inferred at a boundary.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+
+def _f(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+def _schema(description: str, *fields: pa.Field) -> pa.Schema:
+    return pa.schema(list(fields), metadata={"description": description})
+
+
+def description(obj: pa.Schema | pa.Field) -> str:
+    return (obj.metadata or {}).get(b"description", b"").decode("utf-8")
+
+
+REPORTS = _schema(
+    "One row per raw file seen in the run, read or not. status says what became of it and error "
+    "says why, in words a person understands.",
+    _f(
+        "report_id",
+        pa.string(),
+        "Stable id of the report: the first 16 hex digits of the file's "
+        "SHA-256 (a second file with the same content adds '-dup-' and a path hash).",
+        False,
+    ),
+    _f("source_file", pa.string(), "Path of the raw file, relative to the raw folder.", False),
+    _f("sha256", pa.string(), "SHA-256 of the raw file's bytes.", False),
+    _f("size_bytes", pa.int64(), "Size of the raw file in bytes.", False),
+    _f("file_format", pa.string(), "Format judged from the file: text, pdf, html, word …", False),
+    _f("encoding", pa.string(), "Text encoding used to decode the file (NULL if not decoded)."),
+    _f("body", pa.string(), "Issuing body as named in the report's title (e.g. 长春市)."),
+    _f("report_year", pa.int32(), "The year reported on (not the publication year)."),
+    _f(
+        "template",
+        pa.string(),
+        "Template family of the statistics table (see indicators.template).",
+    ),
+    _f("status", pa.string(), "parsed | unreadable | no_template | failed | duplicate.", False),
+    _f("error", pa.string(), "Why the file was not parsed (NULL when parsed)."),
+    _f("n_values", pa.int32(), "Number of table values captured from the file.", False),
+    _f(
+        "parser_version", pa.string(), "Version of nianbao's parsers that produced the rows.", False
+    ),
+)
+
+OBSERVATIONS = _schema(
+    "Long format: one row per printed table value, with the label and place it was printed. "
+    "Totals and their parts sit side by side: never SUM a whole column; pick indicators.",
+    _f("report_id", pa.string(), "The report (reports.report_id).", False),
+    _f(
+        "indicator",
+        pa.string(),
+        "Indicator code (indicators.code); NULL when the printed label is "
+        "not in the catalogue (see check obs_indicator_known).",
+    ),
+    _f(
+        "breakdown",
+        pa.string(),
+        "Column of the printed table: 'total' for single-column forms; "
+        "applicant type for the national table 三. NULL when the column header is unknown.",
+    ),
+    _f(
+        "value",
+        pa.float64(),
+        "The number printed, in the indicator's unit; NULL unless value_status "
+        "is number or annotated (a blank is not a zero).",
+    ),
+    _f(
+        "value_status",
+        pa.string(),
+        "number | annotated (a number with a unit, footnote or note "
+        "beside it) | blank | approximate | unreadable.",
+        False,
+    ),
+    _f("raw_value", pa.string(), "The cell exactly as printed.", False),
+    _f("label_as_printed", pa.string(), "The row label exactly as printed.", False),
+    _f("group_as_printed", pa.string(), "The row group label as printed ('' when none).", False),
+    _f("section", pa.string(), "The table section as printed (e.g. 一、基本情况).", False),
+    _f("unit", pa.string(), "Unit of value (indicators.unit)."),
+    _f(
+        "locator",
+        pa.string(),
+        "Where the value was printed in the source file (e.g. line 59).",
+        False,
+    ),
+)
+
+CHECK_RESULTS = _schema(
+    "One row per check per report: the arithmetic identities of the template and the structural "
+    "checks, as judged by the Great Expectations suites. passed is NULL when the check could not "
+    "be evaluated (a value it needs is blank or missing).",
+    _f("report_id", pa.string(), "The report checked (reports.report_id).", False),
+    _f("check_id", pa.string(), "The rule (rules.rule_id) or structural check id.", False),
+    _f(
+        "breakdown",
+        pa.string(),
+        "The table column the identity was checked on (NULL for checks of the whole report).",
+    ),
+    _f("kind", pa.string(), "identity | structure | completeness | metadata.", False),
+    _f("severity", pa.string(), "error | warning.", False),
+    _f("passed", pa.bool_(), "TRUE passed, FALSE failed, NULL not evaluable."),
+    _f("expected", pa.float64(), "What the rule expects (e.g. the sum of the parts)."),
+    _f(
+        "actual",
+        pa.float64(),
+        "What was printed (e.g. the total), or the number of offending cells.",
+    ),
+    _f("message", pa.string(), "The finding in words, with the values and labels involved.", False),
+    _f("locator", pa.string(), "Where the values involved were printed."),
+)
+
+INDICATORS = _schema(
+    "The indicator catalogue: every code a value can carry, with labels and units.",
+    _f("code", pa.string(), "Indicator code (ASCII snake_case, dotted by group).", False),
+    _f("template", pa.string(), "Template family the indicator belongs to.", False),
+    _f("label_zh", pa.string(), "Chinese label (canonical form).", False),
+    _f("label_en", pa.string(), "English label.", False),
+    _f("unit", pa.string(), "Unit of the values.", False),
+    _f("parent", pa.string(), "Indicator this one is a part of (NULL for top level)."),
+    _f("description", pa.string(), "What the indicator counts and its caveats.", False),
+)
+
+RULES = _schema(
+    "The arithmetic identities checked for each template: sum(left) op sum(right).",
+    _f("rule_id", pa.string(), "Rule id (check_results.check_id).", False),
+    _f("template", pa.string(), "Template family the rule applies to.", False),
+    _f("left", pa.string(), "Indicator codes summed on the left, joined by ' + '.", False),
+    _f("op", pa.string(), "= or <=.", False),
+    _f("right", pa.string(), "Indicator codes summed on the right, joined by ' + '.", False),
+    _f("severity", pa.string(), "error | warning.", False),
+    _f("label_zh", pa.string(), "The identity in Chinese.", False),
+    _f("description", pa.string(), "The identity in English.", False),
+)
+
+CORE_INDICATOR_MAP = _schema(
+    "How each harmonised core indicator is computed per template: the sum of these indicator "
+    "values (NULL if any part is missing or blank).",
+    _f("core_indicator", pa.string(), "Harmonised code (core_indicators.indicator).", False),
+    _f("template", pa.string(), "Template family.", False),
+    _f("indicator", pa.string(), "Indicator code summed into it.", False),
+    _f("breakdown", pa.string(), "Breakdown of that indicator.", False),
+    _f("label_en", pa.string(), "English label of the core indicator.", False),
+    _f("label_zh", pa.string(), "Chinese label of the core indicator.", False),
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "reports": REPORTS,
+    "observations": OBSERVATIONS,
+    "check_results": CHECK_RESULTS,
+    "indicators": INDICATORS,
+    "rules": RULES,
+    "core_indicator_map": CORE_INDICATOR_MAP,
+}
+
+
+def empty_frame(schema: pa.Schema):
+    """An empty pandas frame with the schema's columns and dtypes."""
+    return schema.empty_table().to_pandas()
