@@ -27,6 +27,7 @@ class ExpectationSpec:
     expectation: str  # GE expectation class name
     kwargs: dict = field(default_factory=dict)
     description: str = ""
+    where: tuple[str, str] | None = None  # (column, value): validate only the rows that match
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,9 @@ def identity_suite(catalogue: Catalogue) -> SuiteSpec:
                 "identity",
                 rule.severity,
                 "ExpectColumnValuesToBeBetween",
-                {
-                    "column": "violation",
-                    "min_value": 0,
-                    "max_value": 0,
-                    "row_condition": f'rule_id=="{rule.rule_id}"',
-                    "condition_parser": "pandas",
-                },
+                {"column": "violation", "min_value": 0, "max_value": 0},
                 f"{rule.label_zh}: {rule.description}",
+                where=("rule_id", rule.rule_id),
             )
             for rule in catalogue.rules
         ),

@@ -93,8 +93,8 @@ def _repair_mojibake(text: str, encoding: str) -> tuple[str, str]:
     """Undo UTF-8 bytes that were decoded as GBK and saved again, when that is what happened."""
     if any(m in text for m in _MARKERS):
         return text, encoding
-    try:
-        repaired = text.encode("gb18030").decode("utf-8")
+    try:  # Windows GBK (cp936) shows byte 0x80 as "€"; Python's gbk codec has no such byte
+        repaired = b"\x80".join(p.encode("gbk") for p in text.split("€")).decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return text, encoding
     if any(m in repaired for m in _MARKERS):

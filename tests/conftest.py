@@ -1,0 +1,43 @@
+"""Shared fixtures. Prefect is made hermetic here, before anything imports it (PITFALLS.md)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="nianbao-prefect-home-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.pop("PREFECT_API_URL", None)
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = FIXTURES / "changchun_2012_jilin.txt"
+
+
+def mutate_lines(text: str, changes: dict[int, str]) -> str:
+    """A copy of a tab-indented report with the cells on the given 1-based lines replaced."""
+    lines = text.split("\n")
+    for number, cell in changes.items():
+        assert lines[number - 1].startswith("\t"), f"line {number} is not a cell"
+        lines[number - 1] = "\t" + cell
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One real Prefect test server for the whole session; yields its API URL."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield PREFECT_API_URL.value()

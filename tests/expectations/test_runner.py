@@ -1,0 +1,65 @@
+"""The runner's contract with Great Expectations, on small hand-built frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from expectations.runner import ValidationError, _context, _run_suite, validate
+from expectations.suites import ExpectationSpec, SuiteSpec
+
+
+def _identity(rule_id: str) -> ExpectationSpec:
+    return ExpectationSpec(
+        rule_id,
+        "identity",
+        "error",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "violation", "min_value": 0, "max_value": 0},
+        where=("rule_id", rule_id),
+    )
+
+
+EVALUATIONS = pd.DataFrame(
+    {
+        "report_id": ["a", "a", "b", "b"],
+        "rule_id": ["r1", "r2", "r1", "r2"],
+        "breakdown": ["total"] * 4,
+        "op": ["="] * 4,
+        "expected": [3.0, 5.0, 3.0, None],
+        "actual": [4.0, 5.0, 3.0, None],
+        "violation": [1.0, 0.0, 0.0, None],
+        "message": ["m"] * 4,
+        "locator": ["line 1"] * 4,
+    }
+)
+SUITE = SuiteSpec("identities", "evaluations", (_identity("r1"), _identity("r2")))
+
+
+def test_each_rule_expectation_sees_only_its_own_rows():
+    unexpected = _run_suite(_context(None), SUITE, EVALUATIONS, with_docs=False)
+    assert unexpected == {"r1": {0}, "r2": set()}
+
+
+def test_results_name_report_rule_and_leave_not_evaluable_null():
+    checks = validate({"evaluations": EVALUATIONS}, (SUITE,), None)
+    got = {(r.report_id, r.check_id): r.passed for r in checks.itertuples()}
+    assert got == {("a", "r1"): False, ("a", "r2"): True, ("b", "r1"): True, ("b", "r2"): None}
+
+
+def test_an_expectation_that_raises_is_a_pipeline_error():
+    broken = SuiteSpec(
+        "broken",
+        "evaluations",
+        (
+            ExpectationSpec(
+                "typo",
+                "identity",
+                "error",
+                "ExpectColumnValuesToBeBetween",
+                {"column": "no_such_column", "min_value": 0, "max_value": 0},
+            ),
+        ),
+    )
+    with pytest.raises(ValidationError, match="expectation typo in suite broken raised"):
+        validate({"evaluations": EVALUATIONS}, (broken,), None)

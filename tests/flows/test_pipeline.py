@@ -1,0 +1,162 @@
+"""End to end: the real Prefect flow on real files into tmp_path, then SQL against DuckDB."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from flows.pipeline import nianbao_pipeline
+from tests.conftest import SEED
+from transforms import schemas
+
+CORE = {
+    "requests_received": 10348,
+    "requests_completed": 10254,
+    "requests_granted": 10094,
+    "requests_partially_granted": 23,
+    "review_cases": 0,
+    "litigation_cases": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def run(prefect_api, tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw")
+    shutil.copy(SEED, raw / "000_427c93e62b0b516a.txt")
+    shutil.copy(SEED, raw / "copy of the seed.txt")  # same bytes: a duplicate row
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "scan.pdf").write_bytes(b"%PDF-1.4\n")
+    (raw / "子目录 with 'quotes'").mkdir()
+    (raw / "子目录 with 'quotes'" / "只有正文.txt").write_text(
+        "2013年度某县政府信息公开工作报告\n正文。\n", encoding="utf-8"
+    )
+    curated = tmp_path_factory.mktemp("curated")
+    summary = nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    con = duckdb.connect(str(curated / "warehouse.duckdb"), read_only=True)
+    yield summary, con, raw, curated
+    con.close()
+
+
+def _seed_id(con) -> str:
+    return con.execute(
+        "SELECT report_id FROM reports WHERE source_file = '000_427c93e62b0b516a.txt'"
+    ).fetchone()[0]
+
+
+def test_summary_counts(run):
+    summary, *_ = run
+    assert (
+        summary.files_seen,
+        summary.reports_read,
+        summary.reports_failed,
+        summary.duplicates,
+    ) == (5, 1, 3, 1)
+    assert (summary.observations, summary.checks_run, summary.checks_failed) == (55, 23, 0)
+
+
+def test_every_raw_file_has_a_row_with_a_reason(run):
+    _, con, raw, _ = run
+    rows = dict(
+        con.execute(
+            "SELECT source_file, status || coalesce(': ' || error, '') FROM reports"
+        ).fetchall()
+    )
+    files = {p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()}
+    assert set(rows) == files
+    assert rows["empty.txt"] == "unreadable: empty file: no text to read"
+    assert rows["scan.pdf"] == "unreadable: unsupported format: PDF files are not read yet"
+    assert rows["copy of the seed.txt"].startswith(
+        "duplicate: same content as 000_427c93e62b0b516a.txt"
+    )
+    assert rows["子目录 with 'quotes'/只有正文.txt"].startswith(
+        "no_template: no known statistics table"
+    )
+
+
+def test_core_indicators_answer_sql(run):
+    _, con, *_ = run
+    got = dict(
+        con.execute(
+            "SELECT indicator, value FROM core_indicators WHERE report_id = ?", [_seed_id(con)]
+        ).fetchall()
+    )
+    assert got == CORE
+    body_year = con.execute("SELECT DISTINCT body, report_year FROM core_indicators").fetchall()
+    assert body_year == [("长春市", 2012)]
+
+
+def test_observations_hold_the_55_values(run):
+    _, con, *_ = run
+    n, n_values, statuses = con.execute(
+        "SELECT count(*), count(value), list(DISTINCT value_status) FROM observations "
+        "WHERE report_id = ?",
+        [_seed_id(con)],
+    ).fetchone()
+    assert (n, n_values, statuses) == (55, 55, ["number"])
+    assert con.execute(
+        "SELECT value, locator FROM observations WHERE indicator = 'jilin.staff.part_time'"
+    ).fetchone() == (752, "line 59")
+
+
+def test_every_check_on_the_sample_passes(run):
+    _, con, *_ = run
+    rows = con.execute(
+        "SELECT check_id, passed, message FROM check_results WHERE report_id = ?", [_seed_id(con)]
+    ).fetchall()
+    assert len(rows) == 23
+    assert [r for r in rows if r[1] is not True] == []
+
+
+def test_every_table_view_and_column_is_commented(run):
+    _, con, *_ = run
+    uncommented = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND coalesce(comment, '') = ''"
+    ).fetchall()
+    assert uncommented == []
+    tables = con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() "
+        "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    assert {name for name, _ in tables} == {*schemas.TABLES, "core_indicators"}
+    assert all(comment for _, comment in tables)
+
+
+def test_parquet_files_follow_the_schemas(run):
+    *_, curated = run
+    for name, schema in schemas.TABLES.items():
+        assert (
+            pq.read_schema(curated / f"{name}.parquet")
+            .remove_metadata()
+            .equals(schema.remove_metadata(), check_metadata=False)
+        )
+
+
+def test_warehouse_is_written_for_duckdb_1_4_clients(run):
+    _, con, *_ = run
+    tags = con.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()[0]
+    assert tags["storage_version"].startswith("v1.4.0")
+
+
+def test_data_docs_are_built(run):
+    *_, curated = run
+    assert (curated / "data_docs" / "index.html").is_file()
+
+
+def test_a_second_run_gives_identical_tables(run):
+    summary, con, raw, curated = run
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in schemas.TABLES}
+    again = nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    assert again == summary
+    fresh = duckdb.connect(str(curated / "warehouse.duckdb"), read_only=True)
+    try:
+        assert {
+            t: fresh.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in schemas.TABLES
+        } == before
+    finally:
+        fresh.close()

@@ -1,0 +1,72 @@
+import shutil
+
+import pytest
+
+from transforms.catalogue import HERE, CatalogueError, default, load
+
+
+def test_shipped_catalogue_is_sound():
+    cat = default()
+    assert len([i for i in cat.indicators if i.template == "jilin_pre2019"]) == 55
+    assert {r.rule_id for r in cat.rules_for("jilin_pre2019")} >= {
+        "jilin_j1_staff",
+        "jilin_j4_electronic_reading_rooms",
+    }
+    assert all(code.isascii() and code == code.lower() for code in cat.codes)
+
+
+def test_lookup_uses_the_group_where_a_label_repeats():
+    cat = default()
+    assert (
+        cat.lookup("jilin_pre2019", "公开的数量", "公开信息总数")
+        == "jilin.proactive.by_level.total"
+    )
+    assert (
+        cat.lookup("jilin_pre2019", "公开的内容", "公开信息总数")
+        == "jilin.proactive.by_content.total"
+    )
+    assert cat.lookup("jilin_pre2019", "", "不存在的指标") is None
+
+
+def _broken_copy(tmp_path, name, old, new):
+    folder = tmp_path / "catalogue"
+    shutil.copytree(HERE, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = folder / name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "problem"),
+    [
+        (
+            "rules.csv",
+            "jilin.staff.part_time,error",
+            "jilin.staff.parttime,error",
+            "unknown indicator jilin.staff.parttime",
+        ),
+        (
+            "aliases.csv",
+            ",兼职人员数,jilin.staff.part_time",
+            ",兼职人员数,jilin.staff.nope",
+            "unknown indicator jilin.staff.nope",
+        ),
+        ("rules.csv", "jilin.staff.total,=,", "jilin.staff.total,==,", "operator '=='"),
+        (
+            "core_map.csv",
+            "jilin.requests.received,total",
+            "jilin.requests.recieved,total",
+            "unknown indicator jilin.requests.recieved",
+        ),
+        (
+            "indicators.csv",
+            "jilin.staff.full_time,jilin_pre2019",
+            "jilin.staff.total,jilin_pre2019",
+            "duplicate indicator code: jilin.staff.total",
+        ),
+    ],
+)
+def test_integrity_problems_stop_the_load(tmp_path, name, old, new, problem):
+    folder = _broken_copy(tmp_path, name, old, new)
+    with pytest.raises(CatalogueError, match=problem.replace("(", r"\(")):
+        load(folder)

@@ -1,0 +1,72 @@
+import codecs
+from pathlib import Path
+
+import pytest
+
+from transforms.readers import ReadError, decode_text, read_document
+
+TEXT = "2012年度长春市政府信息公开工作报告\n一、概述\n\t指标\n\t1856\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("utf-16"), "utf-16"),
+        (TEXT.encode("gb18030"), "gb18030"),
+        (TEXT.encode("gbk"), "gb18030"),
+    ],
+)
+def test_encodings_decode_to_the_same_text(data, encoding):
+    text, used = decode_text(data)
+    assert text == TEXT
+    assert used.startswith(encoding)
+
+
+def _as_windows_gbk(data: bytes) -> str:
+    """What a Windows program shows for UTF-8 bytes read as GBK (cp936: 0x80 is "€")."""
+
+    def euro(err: UnicodeDecodeError):
+        if err.object[err.start : err.start + 1] == b"\x80":
+            return "€", err.start + 1
+        raise err
+
+    codecs.register_error("test_cp936_euro", euro)
+    return data.decode("gbk", errors="test_cp936_euro")
+
+
+def test_domain_mojibake_example_is_what_we_model():
+    assert _as_windows_gbk("一、总体情况".encode()) == "涓€銆佹€讳綋鎯呭喌"
+
+
+def test_utf8_read_as_gbk_mojibake_is_repaired():
+    original = "一、总体情况\n二、主动公开政府信息情况\n"
+    mojibake = _as_windows_gbk(original.encode("utf-8"))
+    assert mojibake == "涓€銆佹€讳綋鎯呭喌\n浜屻€佷富鍔ㄥ叕寮€鏀垮簻淇℃伅鎯呭喌\n"
+    text, used = decode_text(mojibake.encode("utf-8"))
+    assert text == original
+    assert "mojibake" in used
+
+
+def test_empty_file_is_a_clear_error():
+    with pytest.raises(ReadError, match="empty file"):
+        read_document(Path("x.txt"), b"  \n")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("a.pdf", "PDF"), ("b.docx", "Word"), ("c.html", "HTML")]
+)
+def test_formats_not_read_yet_say_so(name, kind):
+    with pytest.raises(ReadError, match=f"unsupported format: {kind}"):
+        read_document(Path(name), b"%PDF-1.4 ...")
+
+
+def test_unknown_extension_is_unsupported():
+    with pytest.raises(ReadError, match=r"unknown file extension '\.bin'"):
+        read_document(Path("x.bin"), b"\x00\x01")
+
+
+def test_binary_garbage_in_a_txt_is_not_text():
+    with pytest.raises(ReadError, match="not text"):
+        read_document(Path("x.txt"), bytes(range(256)) * 4)
