@@ -20,6 +20,7 @@ _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "False",
+    "DO_NOT_TRACK": "1",  # no network at run time: Prefect's client telemetry off
 }
 
 
@@ -87,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
 
     logger = logging.getLogger("nianbao.progress")
     logger.setLevel(logging.INFO)
+    logger.propagate = args.verbose  # else Prefect's root console handler prints it twice
     status = None
     if _interactive():
         from rich.console import Console
