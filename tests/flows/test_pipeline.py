@@ -28,7 +28,7 @@ def run(prefect_api, tmp_path_factory):
     shutil.copy(SEED, raw / "000_427c93e62b0b516a.txt")
     shutil.copy(SEED, raw / "copy of the seed.txt")  # same bytes: a duplicate row
     (raw / "empty.txt").write_bytes(b"")
-    (raw / "scan.pdf").write_bytes(b"%PDF-1.4\n")
+    (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word")
     (raw / "子目录 with 'quotes'").mkdir()
     (raw / "子目录 with 'quotes'" / "只有正文.txt").write_text(
         "2013年度某县政府信息公开工作报告\n正文。\n", encoding="utf-8"
@@ -66,8 +66,8 @@ def test_every_raw_file_has_a_row_with_a_reason(run):
     )
     files = {p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()}
     assert set(rows) == files
-    assert rows["empty.txt"] == "unreadable: empty file: no text to read"
-    assert rows["scan.pdf"] == "unreadable: unsupported format: PDF files are not read yet"
+    assert rows["empty.txt"] == "unreadable: empty file: no content to read"
+    assert rows["old.doc"].startswith("unreadable: unsupported format: Word 97-2003 (.doc)")
     assert rows["copy of the seed.txt"].startswith(
         "duplicate: same content as 000_427c93e62b0b516a.txt"
     )

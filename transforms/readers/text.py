@@ -1,35 +1,19 @@
-"""Readers: one raw report file's bytes → text lines, with the encoding that was used.
-
-In: a path. Out: `Document(lines, encoding, file_format)`, or a `ReadError` whose message a
-person understands (it becomes the `error` of the report's row).
+"""Text reader: plain text and Markdown report files → a Document of lines (no tables).
 
 Text files arrive as UTF-8, UTF-8 with a BOM, UTF-16 with a BOM, or GB18030/GBK; strict UTF-8 is
 tried first, then charset-normalizer's best guess. Text that is UTF-8 mis-decoded as GBK and saved
 again ("涓€銆佹€讳綋鎯呭喌" for "一、总体情况") is recognised and repaired.
-
-Only text formats are read so far; HTML, PDF and Word files get a clear "unsupported format" error.
 """
 
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
-KNOWN_UNSUPPORTED = {
-    ".pdf": "PDF",
-    ".html": "HTML",
-    ".htm": "HTML",
-    ".shtml": "HTML",
-    ".doc": "Word (.doc)",
-    ".docx": "Word (.docx)",
-    ".wps": "WPS",
-    ".xls": "Excel",
-    ".xlsx": "Excel",
-}
+from transforms.readers import Document, ReadError
+
 # Words every report contains; used to tell a right decoding from a wrong one.
 _MARKERS = ("政府信息公开", "信息公开", "年度报告", "政府")
 _BOMS = (
@@ -39,37 +23,8 @@ _BOMS = (
 )
 
 
-class ReadError(Exception):
-    """The file cannot be read as a report; the message says why, for a person."""
-
-
-@dataclass(frozen=True)
-class Document:
-    lines: tuple[str, ...]
-    encoding: str
-    file_format: str
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
-def file_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        return "text"
-    return KNOWN_UNSUPPORTED.get(suffix, suffix.lstrip(".") or "no extension").lower()
-
-
-def read_document(path: Path, data: bytes) -> Document:
-    """Decode `data` (the bytes of `path`) into a Document, or raise ReadError."""
-    suffix = path.suffix.lower()
-    if suffix in KNOWN_UNSUPPORTED:
-        raise ReadError(f"unsupported format: {KNOWN_UNSUPPORTED[suffix]} files are not read yet")
-    if suffix not in TEXT_SUFFIXES:
-        raise ReadError(f"unsupported format: unknown file extension {suffix or '(none)'!r}")
-    if not data.strip():
-        raise ReadError("empty file: no text to read")
+def read(path: Path, data: bytes) -> Document:
+    """Decode report text; see the module docstring."""
     text, encoding = decode_text(data)
     return Document(tuple(text.splitlines()), encoding, "text")
 
