@@ -26,8 +26,10 @@ ANNOTATED = "annotated"
 BLANK = "blank"
 APPROXIMATE = "approximate"
 UNREADABLE = "unreadable"
-VALUE_STATUSES = (NUMBER, ANNOTATED, BLANK, APPROXIMATE, UNREADABLE)
-READ_STATUSES = (NUMBER, ANNOTATED)
+DERIVED = "derived_from_flattened"  # set by the flattened-text splitter, not by parse_cell
+AMBIGUOUS = "ambiguous"  # likewise: several splits satisfy every identity
+VALUE_STATUSES = (NUMBER, ANNOTATED, DERIVED, BLANK, APPROXIMATE, AMBIGUOUS, UNREADABLE)
+READ_STATUSES = (NUMBER, ANNOTATED, DERIVED)
 
 _BLANKS = {"", "-", "--", "—", "——", "–", "/", "／", "无", "暂无", "空", "\\"}
 # Footnote marks printed after a number; stripped before NFKC, which would turn ① into 1.

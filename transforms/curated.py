@@ -37,13 +37,16 @@ def catalogue_frames(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
         {**asdict(r), "left": " + ".join(r.left), "right": " + ".join(r.right)}
         for r in catalogue.rules
     ]
-    core_map = [
+    core_map = [  # one row per concrete template, so the view can join reports.template
         {
             **asdict(m),
+            "template": t.template,
             "label_en": core[m.core_indicator].label_en,
             "label_zh": core[m.core_indicator].label_zh,
         }
         for m in catalogue.core_map
+        for t in catalogue.templates
+        if t.family == m.template
     ]
     return {
         "indicators": to_frame([asdict(i) for i in catalogue.indicators], schemas.INDICATORS),

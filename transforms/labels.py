@@ -26,6 +26,7 @@ _LEAD_MARKERS = re.compile(
     r")"
 )
 _TRAILING_MARKS = re.compile(r"[*＊※]+$")
+_QUOTES = re.compile("[\"'“”‘’「」『』]")  # 危及“三安全一稳定” is also printed without quotes
 
 
 def _strip_markers(text: str) -> str:
@@ -38,7 +39,7 @@ def _strip_markers(text: str) -> str:
 
 def normalise_label(label: str) -> str:
     """Matching key of a row label: no list markers, no footnote stars, no whitespace, NFKC."""
-    text = _WHITESPACE.sub("", label)
+    text = _QUOTES.sub("", _WHITESPACE.sub("", label))
     return unicodedata.normalize("NFKC", _strip_markers(text))
 
 

@@ -3,29 +3,60 @@
 In: `ParsedTable` (labels and cells as printed), the report id and the catalogue. Out: a
 DataFrame in the `observations` schema. Labels the catalogue does not know keep their row with
 indicator NULL, so that a check can report them with their locator; nothing is dropped.
+
+How a cell finds its code depends on the table it came from:
+- label tables (Jilin, national 三): the row label (and its group) through the aliases, the
+  column header through the column mapping;
+- national 二: `proactive.<item>.<measure>` from the row label and the column header;
+- national 四: the position in the printed row.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from transforms import schemas
 from transforms.catalogue import Catalogue
-from transforms.cells import parse_cell
-from transforms.templates import ParsedTable
+from transforms.cells import DERIVED, Cell, parse_cell
+from transforms.templates import ParsedTable, RawCell
+
+
+def _code(cell: RawCell, template: str, catalogue: Catalogue) -> tuple[str | None, str | None]:
+    """(indicator, breakdown) of one printed cell, None where the catalogue does not know it."""
+    if cell.table == "appeals":
+        positions = {p.position: p.indicator for p in catalogue.positional(template, "appeals")}
+        return positions.get(cell.position), "total"
+    if cell.table == "proactive":
+        item = catalogue.proactive_code(template, "item", cell.label)
+        measure = catalogue.proactive_code(template, "measure", cell.column)
+        code = f"proactive.{item}.{measure}"
+        return (code if code in catalogue.codes else None), "total"
+    return catalogue.lookup(template, cell.group, cell.label), catalogue.breakdown(
+        template, cell.column
+    )
+
+
+def _judged(cell: RawCell) -> Cell:
+    """The parser's judgement where it made one (flattened splits), else the cell's own."""
+    if cell.status is None:
+        return parse_cell(cell.text)
+    if cell.status == DERIVED:
+        return Cell(parse_cell(cell.text).value, DERIVED, cell.note)
+    return Cell(None, cell.status, cell.note)
 
 
 def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd.DataFrame:
     """One row per printed value cell, coded where the catalogue knows the label."""
     rows = []
     for cell in table.cells:
-        code = catalogue.lookup(table.template, cell.group, cell.label)
-        parsed = parse_cell(cell.text)
+        code, breakdown = _code(cell, table.template, catalogue)
+        parsed = _judged(cell)
         rows.append(
             {
                 "report_id": report_id,
                 "indicator": code,
-                "breakdown": catalogue.breakdown(table.template, cell.column),
+                "breakdown": breakdown,
                 "value": parsed.value,
                 "value_status": parsed.status,
                 "raw_value": cell.text,
@@ -34,13 +65,12 @@ def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd
                 "section": cell.section,
                 "unit": catalogue.indicator(code).unit if code else None,
                 "locator": cell.locator,
+                "evidence": parsed.note or None,
             }
         )
     return to_frame(rows, schemas.OBSERVATIONS)
 
 
-def to_frame(rows: list[dict], schema) -> pd.DataFrame:
+def to_frame(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
     """Rows (dicts) → a pandas frame typed by `schema` (no inference)."""
-    import pyarrow as pa
-
     return pa.Table.from_pylist(rows, schema=schema).to_pandas()

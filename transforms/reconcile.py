@@ -1,10 +1,10 @@
 """Reconcile: observations + the catalogue's sum rules → one evaluation per rule per report.
 
 In: the observations and reports frames and the catalogue. Out: an `evaluations` frame with,
-for every (report, rule, breakdown): the printed left side (`actual`), the sum the rule expects
-(`expected`), the `violation` (how far from holding; 0 when it holds, NaN when not evaluable) and
-a message naming the labels and values. The Great Expectations identity suite judges
-`violation`; this module only does the arithmetic.
+for every (report, rule, breakdown or indicator): the printed left side (`actual`), the sum the
+rule expects (`expected`), the `violation` (how far from holding; 0 when it holds, NaN when not
+evaluable) and a message naming the labels and values. The Great Expectations identity suite
+judges `violation`; this module only does the arithmetic.
 
 A rule with a blank, unreadable or missing value is not evaluable: it is not a failure (the blank
 is its own finding) and it is never computed with a zero in its place.
@@ -32,6 +32,7 @@ EVALUATION_COLUMNS = [
     "locator",
 ]
 _TOLERANCE_DIGITS = 6  # 万元 amounts carry up to 6 decimals
+_SHOWN = {"=": ("=", "≠"), "<=": ("≤", ">")}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class _Value:
     value: float | None
     status: str
     locator: str
+
+
+@dataclass(frozen=True)
+class _Term:
+    name: str  # how the message names it (a label, or label[column])
+    value: _Value | None  # None: not printed
 
 
 def _index(obs: pd.DataFrame) -> dict[tuple[str, str, str], _Value]:
@@ -55,47 +62,30 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _side(terms: tuple[str, ...], values: list[_Value], catalogue: Catalogue) -> str:
-    return " + ".join(
-        f"{catalogue.indicator(t).label_zh} {_fmt(v.value)}"
-        for t, v in zip(terms, values, strict=True)
-    )
+def _side(terms: list[_Term]) -> str:
+    return " + ".join(f"{t.name} {_fmt(t.value.value)}" for t in terms)
 
 
-def _evaluate(rule: Rule, key: tuple[str, str], index: dict, catalogue: Catalogue) -> dict:
-    report_id, breakdown = key
-    found = {t: index.get((report_id, t, breakdown)) for t in rule.indicators}
-    locator = "; ".join(f"{t}: {v.locator}" for t, v in found.items() if v is not None)
-    row = {
-        "report_id": report_id,
-        "rule_id": rule.rule_id,
-        "breakdown": breakdown,
-        "op": rule.op,
-        "expected": math.nan,
-        "actual": math.nan,
-        "violation": math.nan,
-        "locator": locator,
-    }
-    unusable = [t for t, v in found.items() if v is None or v.status not in READ_STATUSES]
+def _judge(rule: Rule, left: list[_Term], right: list[_Term], row: dict) -> dict:
+    terms = left + right
+    row = {**row, "locator": "; ".join(f"{t.name}: {t.value.locator}" for t in terms if t.value)}
+    unusable = [t for t in terms if t.value is None or t.value.status not in READ_STATUSES]
     if unusable:
         why = ", ".join(
-            f"{catalogue.indicator(t).label_zh} is "
-            + ("not printed" if found[t] is None else f"{found[t].status} ({found[t].locator})")
+            f"{t.name} is "
+            + ("not printed" if t.value is None else f"{t.value.status} ({t.value.locator})")
             for t in unusable
         )
         return {**row, "message": f"not evaluated: {why}"}
-    left = [found[t] for t in rule.left]
-    right = [found[t] for t in rule.right]
-    actual = round(sum(v.value for v in left), _TOLERANCE_DIGITS)
-    expected = round(sum(v.value for v in right), _TOLERANCE_DIGITS)
+    actual = round(sum(t.value.value for t in left), _TOLERANCE_DIGITS)
+    expected = round(sum(t.value.value for t in right), _TOLERANCE_DIGITS)
     gap = actual - expected
     violation = abs(gap) if rule.op == "=" else max(0.0, gap)
     holds = violation == 0
-    op = "=" if rule.op == "=" else "≤"
-    shown = op if holds else {"=": "≠", "≤": ">"}[op]
+    op, negated = _SHOWN[rule.op]
     message = (
-        f"{rule.label_zh} {'holds' if holds else 'fails'}: {_side(rule.left, left, catalogue)} "
-        f"{shown} {_side(rule.right, right, catalogue)}"
+        f"{rule.label_zh} {'holds' if holds else 'fails'}: {_side(left)} "
+        f"{op if holds else negated} {_side(right)}"
         + ("" if holds else f" (printed {_fmt(actual)}, expected {op} {_fmt(expected)})")
     )
     return {
@@ -107,23 +97,61 @@ def _evaluate(rule: Rule, key: tuple[str, str], index: dict, catalogue: Catalogu
     }
 
 
+def _row(report_id: str, rule: Rule, breakdown: str) -> dict:
+    nan = math.nan
+    return {"report_id": report_id, "rule_id": rule.rule_id, "breakdown": breakdown, "op": rule.op,
+            "expected": nan, "actual": nan, "violation": nan}  # fmt: skip
+
+
+def _sum_rule(rule: Rule, report_id: str, breakdowns, index, catalogue: Catalogue) -> list[dict]:
+    out = []
+    for b in breakdowns:
+        if rule.scope and (report_id, rule.scope, b) not in index:
+            continue  # the form variant this rule is for was not printed
+        if not any((report_id, t, b) in index for t in rule.indicators):
+            continue
+
+        def term(code: str, b: str = b) -> _Term:
+            return _Term(catalogue.indicator(code).label_zh, index.get((report_id, code, b)))
+
+        left, right = [term(c) for c in rule.left], [term(c) for c in rule.right]
+        out.append(_judge(rule, left, right, _row(report_id, rule, b)))
+    return out
+
+
+def _across_rule(rule: Rule, report_id: str, indicators, index, catalogue: Catalogue) -> list[dict]:
+    out = []
+    for code in indicators:
+        if not code.startswith(rule.scope):
+            continue
+        label = catalogue.indicator(code).label_zh
+
+        def term(b: str, code: str = code, label: str = label) -> _Term:
+            return _Term(f"{label}[{b}]", index.get((report_id, code, b)))
+
+        left, right = [term(b) for b in rule.left], [term(b) for b in rule.right]
+        row = _row(report_id, rule, None)
+        out.append(_judge(rule, left, right, {**row, "breakdown": f"row {code}"}))
+    return out
+
+
 def evaluate_rules(
     observations: pd.DataFrame, reports: pd.DataFrame, catalogue: Catalogue
 ) -> pd.DataFrame:
-    """One row per (report, rule, breakdown) for every parsed report; see the module docstring."""
+    """One row per (report, rule, breakdown or row) for every parsed report."""
     index = _index(observations)
-    breakdowns = (
-        observations.dropna(subset=["breakdown"])
-        .groupby("report_id")["breakdown"]
-        .unique()
-        .to_dict()
-    )
+    coded = observations.dropna(subset=["indicator", "breakdown"])
+    breakdowns = coded.groupby("report_id")["breakdown"].unique().to_dict()
+    indicators = coded.groupby("report_id")["indicator"].unique().to_dict()
     rows = []
     parsed = reports[reports["status"] == "parsed"]
     for report_id, template in zip(parsed["report_id"], parsed["template"], strict=True):
         for rule in catalogue.rules_for(template):
-            for breakdown in sorted(breakdowns.get(report_id, [])):
-                if any((report_id, t, breakdown) in index for t in rule.indicators):
-                    rows.append(_evaluate(rule, (report_id, breakdown), index, catalogue))
+            if rule.kind == "sum":
+                found = sorted(breakdowns.get(report_id, []))
+                rows += _sum_rule(rule, report_id, found, index, catalogue)
+            else:
+                found = sorted(indicators.get(report_id, []))
+                rows += _across_rule(rule, report_id, found, index, catalogue)
     frame = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
     return frame.astype({"expected": "float64", "actual": "float64", "violation": "float64"})

@@ -70,14 +70,15 @@ OBSERVATIONS = _schema(
     _f(
         "value",
         pa.float64(),
-        "The number printed, in the indicator's unit; NULL unless value_status "
-        "is number or annotated (a blank is not a zero).",
+        "The number printed, in the indicator's unit; NULL unless value_status is number, "
+        "annotated or derived_from_flattened (a blank is not a zero).",
     ),
     _f(
         "value_status",
         pa.string(),
-        "number | annotated (a number with a unit, footnote or note "
-        "beside it) | blank | approximate | unreadable.",
+        "number | annotated (a number with a unit, footnote or note beside it) | "
+        "derived_from_flattened (split uniquely from digits printed without separators) | "
+        "blank | approximate | ambiguous | unreadable.",
         False,
     ),
     _f("raw_value", pa.string(), "The cell exactly as printed.", False),
@@ -90,6 +91,12 @@ OBSERVATIONS = _schema(
         pa.string(),
         "Where the value was printed in the source file (e.g. line 59).",
         False,
+    ),
+    _f(
+        "evidence",
+        pa.string(),
+        "Why a value is not a plain number: the note beside it, or for an ambiguous flattened "
+        "cell the candidate splits (NULL for plain numbers).",
     ),
 )
 
@@ -132,9 +139,23 @@ RULES = _schema(
     "The arithmetic identities checked for each template: sum(left) op sum(right).",
     _f("rule_id", pa.string(), "Rule id (check_results.check_id).", False),
     _f("template", pa.string(), "Template family the rule applies to.", False),
-    _f("left", pa.string(), "Indicator codes summed on the left, joined by ' + '.", False),
+    _f(
+        "kind",
+        pa.string(),
+        "sum: left/right are indicator codes, checked in every column; "
+        "across_columns: left/right are breakdown codes, checked on every row in scope.",
+        False,
+    ),
+    _f("left", pa.string(), "Terms summed on the left, joined by ' + '.", False),
     _f("op", pa.string(), "= or <=.", False),
-    _f("right", pa.string(), "Indicator codes summed on the right, joined by ' + '.", False),
+    _f("right", pa.string(), "Terms summed on the right, joined by ' + '.", False),
+    _f(
+        "scope",
+        pa.string(),
+        "sum: an indicator that must be printed for the rule to apply "
+        "(tells form variants apart); across_columns: the indicator code prefix checked.",
+        False,
+    ),
     _f("severity", pa.string(), "error | warning.", False),
     _f("label_zh", pa.string(), "The identity in Chinese.", False),
     _f("description", pa.string(), "The identity in English.", False),

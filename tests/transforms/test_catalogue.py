@@ -41,22 +41,22 @@ def _broken_copy(tmp_path, name, old, new):
     [
         (
             "rules.csv",
-            "jilin.staff.part_time,error",
-            "jilin.staff.parttime,error",
+            "jilin.staff.part_time,,error",
+            "jilin.staff.parttime,,error",
             "unknown indicator jilin.staff.parttime",
         ),
         (
             "aliases.csv",
             ",兼职人员数,jilin.staff.part_time",
             ",兼职人员数,jilin.staff.nope",
-            "unknown indicator jilin.staff.nope",
+            "alias: unknown indicator 'jilin.staff.nope'",
         ),
         ("rules.csv", "jilin.staff.total,=,", "jilin.staff.total,==,", "operator '=='"),
         (
             "core_map.csv",
             "jilin.requests.received,total",
             "jilin.requests.recieved,total",
-            "unknown indicator jilin.requests.recieved",
+            "core map: unknown indicator 'jilin.requests.recieved'",
         ),
         (
             "indicators.csv",

@@ -26,6 +26,7 @@ class CatalogueError(ValueError):
 @dataclass(frozen=True)
 class Template:
     template: str
+    family: str  # indicators, aliases, rules and core maps are shared within a family
     name_zh: str
     name_en: str
     description: str
@@ -52,20 +53,33 @@ class Alias:
 
 @dataclass(frozen=True)
 class Rule:
-    """`sum(left) op sum(right)`, evaluated per report (and per breakdown) on printed values."""
+    """`sum(left) op sum(right)` on printed values, in one of two shapes (`kind`):
+
+    - `sum`: left and right are indicator codes; checked in every breakdown (column). `scope`,
+      when set, names an indicator that must be printed for the rule to apply (it tells the
+      one-row （六） form from the three-row one).
+    - `across_columns`: left and right are breakdown codes; checked on every indicator whose
+      code starts with `scope` (e.g. 总计 = the six applicant columns, on each row of table 三).
+    """
 
     rule_id: str
-    template: str
+    template: str  # a template family
+    kind: str
     left: tuple[str, ...]
     op: str
     right: tuple[str, ...]
+    scope: str
     severity: str
     label_zh: str
     description: str
 
     @property
-    def indicators(self) -> tuple[str, ...]:
+    def terms(self) -> tuple[str, ...]:
         return self.left + self.right
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return self.terms if self.kind == "sum" else ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,27 @@ class ColumnMapping:
 
 
 @dataclass(frozen=True)
+class ProactiveHeader:
+    """A printed row label (item) or column header (measure) of national table 二."""
+
+    template: str
+    kind: str  # item | measure
+    label: str  # normalised
+    code: str
+
+
+@dataclass(frozen=True)
+class Position:
+    """An indicator read by its position in a printed row (national table 四: 15 numbers)."""
+
+    template: str
+    table: str
+    position: int
+    indicator: str
+    column_as_printed: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     templates: tuple[Template, ...]
     indicators: tuple[Indicator, ...]
@@ -102,6 +137,8 @@ class Catalogue:
     core_indicators: tuple[CoreIndicator, ...]
     core_map: tuple[CoreMapping, ...]
     columns: tuple[ColumnMapping, ...]
+    proactive: tuple[ProactiveHeader, ...]
+    positions: tuple[Position, ...]
 
     @property
     def codes(self) -> frozenset[str]:
@@ -113,26 +150,53 @@ class Catalogue:
     def _by_code(self) -> dict[str, Indicator]:
         return {i.code: i for i in self.indicators}
 
+    def family(self, template: str) -> str:
+        """The family of a template id (a family id is its own family)."""
+        return next((t.family for t in self.templates if t.template == template), template)
+
     def rules_for(self, template: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.template == template)
+        return tuple(r for r in self.rules if r.template == self.family(template))
+
+    def positional(self, template: str, table: str) -> tuple[Position, ...]:
+        family = self.family(template)
+        found = [p for p in self.positions if p.template == family and p.table == table]
+        return tuple(sorted(found, key=lambda p: p.position))
+
+    def proactive_code(self, template: str, kind: str, label: str) -> str | None:
+        """The item or measure code of a printed table 二 label, or None when unknown."""
+        key, family = normalise_label(label), self.family(template)
+        return next(
+            (
+                h.code
+                for h in self.proactive
+                if (h.template, h.kind, h.label) == (family, kind, key)
+            ),
+            None,
+        )
 
     def breakdown(self, template: str, column: str) -> str | None:
         """The breakdown code of a printed column header, or None when unknown."""
-        header = normalise_group(column)
+        header, family = normalise_group(column), self.family(template)
         for c in self.columns:
-            if c.template == template and re.fullmatch(c.column_pattern, header):
+            if c.template == family and re.fullmatch(c.column_pattern, header):
                 return c.breakdown
         return None
 
     def lookup(self, template: str, group: str, label: str) -> str | None:
         """The indicator code for a printed label (and its group), or None when unknown."""
-        key_label, key_group = normalise_label(label), normalise_group(group)
-        candidates = [a for a in self.aliases if a.template == template and a.label == key_label]
+        key_label, key_group = normalise_label(label), normalise_label(group)
+        family = self.family(template)
+        candidates = [a for a in self.aliases if a.template == family and a.label == key_label]
         grouped = [a for a in candidates if a.group == key_group]
         if grouped:
             return grouped[0].indicator
         ungrouped = [a for a in candidates if a.group is None]
-        return ungrouped[0].indicator if ungrouped else None
+        if ungrouped:
+            return ungrouped[0].indicator
+        # The group label was lost (cut by a PDF page break, "（四）无" | "法提供"): a label that
+        # belongs to one indicator only still identifies it.
+        codes = {a.indicator for a in candidates}
+        return codes.pop() if len(codes) == 1 else None
 
 
 def _rows(name: str, folder: Path) -> list[dict[str, str]]:
@@ -155,7 +219,7 @@ def load(folder: Path = HERE) -> Catalogue:
         aliases=tuple(
             Alias(
                 template=r["template"],
-                group=normalise_group(r["group"]) if r["group"] else None,
+                group=normalise_label(r["group"]) if r["group"] else None,
                 label=normalise_label(r["label"]),
                 indicator=r["indicator"],
             )
@@ -168,6 +232,14 @@ def load(folder: Path = HERE) -> Catalogue:
         core_indicators=tuple(CoreIndicator(**r) for r in _rows("core_indicators.csv", folder)),
         core_map=tuple(CoreMapping(**r) for r in _rows("core_map.csv", folder)),
         columns=tuple(ColumnMapping(**r) for r in _rows("columns.csv", folder)),
+        proactive=tuple(
+            ProactiveHeader(**{**r, "label": normalise_label(r["label"])})
+            for r in _rows("proactive.csv", folder)
+        ),
+        positions=tuple(
+            Position(**{**r, "position": int(r["position"])})
+            for r in _rows("positional.csv", folder)
+        ),
     )
     problems = integrity_problems(cat)
     if problems:
@@ -205,64 +277,68 @@ def _duplicate_problems(cat: Catalogue) -> list[str]:
     return [f"duplicate {what}: {d}" for what, vals in checks.items() for d in _duplicates(vals)]
 
 
-def _reference_problems(cat: Catalogue) -> list[str]:
-    codes, templates = cat.codes, {t.template for t in cat.templates}
-    cores = {c.code for c in cat.core_indicators}
-    out = [
-        f"indicator {i.code}: unknown template {i.template}"
-        for i in cat.indicators
-        if i.template not in templates
+def _unknown(what: str, items, attr: str, known: set[str]) -> list[str]:
+    return [
+        f"{what}: unknown {attr} {getattr(x, attr)!r}"
+        for x in items
+        if getattr(x, attr) not in known
     ]
+
+
+def _reference_problems(cat: Catalogue) -> list[str]:
+    codes = set(cat.codes)
+    families = {t.family for t in cat.templates}
+    cores = {c.code for c in cat.core_indicators}
+    out = _unknown("indicator", cat.indicators, "template", families)
     out += [
         f"indicator {i.code}: unknown parent {i.parent}"
         for i in cat.indicators
         if i.parent and i.parent not in codes
     ]
-    out += [
-        f"alias {a.label!r}: unknown indicator {a.indicator}"
-        for a in cat.aliases
-        if a.indicator not in codes
-    ]
-    out += [
-        f"core map {m.core_indicator}: unknown indicator {m.indicator}"
-        for m in cat.core_map
-        if m.indicator not in codes
-    ]
-    out += [
-        f"columns: unknown template {c.template}"
-        for c in cat.columns
-        if c.template not in templates
-    ]
-    out += [
-        f"core map: undefined core indicator {m.core_indicator}"
-        for m in cat.core_map
-        if m.core_indicator not in cores
-    ]
+    out += _unknown("alias", cat.aliases, "indicator", codes)
+    out += _unknown("core map", cat.core_map, "indicator", codes)
+    out += _unknown("core map", cat.core_map, "core_indicator", cores)
+    out += _unknown("core map", cat.core_map, "template", families)
+    out += _unknown("columns", cat.columns, "template", families)
+    out += _unknown("rule", cat.rules, "template", families)
+    out += _unknown("positional", cat.positions, "indicator", codes)
     return out
 
 
 def _rule_problems(cat: Catalogue) -> list[str]:
+    breakdowns = {c.breakdown for c in cat.columns}
     out = []
     for r in cat.rules:
+        if r.kind not in ("sum", "across_columns"):
+            out.append(f"rule {r.rule_id}: kind {r.kind!r} is not sum or across_columns")
         if r.op not in RULE_OPS:
             out.append(f"rule {r.rule_id}: operator {r.op!r} is not one of {RULE_OPS}")
         if not r.left or not r.right:
-            out.append(f"rule {r.rule_id}: both sides need at least one indicator")
-        out += [
-            f"rule {r.rule_id}: unknown indicator {c}" for c in r.indicators if c not in cat.codes
-        ]
+            out.append(f"rule {r.rule_id}: both sides need at least one term")
+        known = cat.codes if r.kind == "sum" else breakdowns
+        out += [f"rule {r.rule_id}: unknown indicator {c}" for c in r.terms if c not in known]
+        if r.kind == "sum" and r.scope and r.scope not in cat.codes:
+            out.append(f"rule {r.rule_id}: unknown scope indicator {r.scope}")
         if r.severity not in ("error", "warning"):
             out.append(f"rule {r.rule_id}: severity {r.severity!r} is not error or warning")
     return out
 
 
+def _reachable(cat: Catalogue) -> set[str]:
+    """Indicator codes some printed label, header or position can produce."""
+    items = {(h.template, h.code) for h in cat.proactive if h.kind == "item"}
+    measures = {(h.template, h.code) for h in cat.proactive if h.kind == "measure"}
+    proactive = {f"proactive.{i}.{m}" for t, i in items for u, m in measures if t == u}
+    return {a.indicator for a in cat.aliases} | {p.indicator for p in cat.positions} | proactive
+
+
 def _alias_problems(cat: Catalogue) -> list[str]:
     keys = [(a.template, a.group, a.label) for a in cat.aliases]
     out = [f"alias {k} maps to more than one indicator" for k in set(keys) if keys.count(k) > 1]
-    mapped = {a.indicator for a in cat.aliases}
+    reachable = _reachable(cat)
     out += [
         f"indicator {i.code} has no alias: no printed label can reach it"
         for i in cat.indicators
-        if i.code not in mapped
+        if i.code not in reachable
     ]
     return out

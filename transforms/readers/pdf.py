@@ -1,11 +1,148 @@
-"""Placeholder: pdf files are not read yet."""
+"""PDF reader: a report PDF's bytes → a Document of page text lines and ruled tables.
+
+In: the bytes of a `.pdf` file. Out: `Document(lines, "pdf", "pdf", tables)` or a `ReadError`
+saying why the file cannot be read (not a PDF, damaged or truncated, encrypted, or a scan with
+no text layer: OCR is not done).
+
+`lines` is pdfplumber's `extract_text()` of each page in page order, split into lines. Spaces
+pdfplumber puts between CJK characters and digits ("2024 年") are kept; the parsers ignore them.
+
+`tables` comes from the ruling lines and cell rectangles of each page (pdfplumber's "lines"
+strategy), never from the page text: one `Table` per grid per page, in page order. Quirks of the
+published reports handled here:
+
+- Page footers ("- 4 -", "— 4 —", "第4页") are dropped from `lines`.
+- Merged cells: pdfplumber gives None for a slot a merged cell covers; the slot gets the very
+  `TableCell` (text and locator) of the cell whose rectangle covers it, so every row is as wide
+  as the table. A slot no cell covers (a border the report never drew) is an empty cell.
+- A table split across pages is two Tables, one per page; the continuation has no header rows
+  and its first row may hold empty cells where a merged label cell was cut by the page break.
+- WPS exports draw an invisible white rectangle behind each line of some paragraphs; pdfplumber
+  sees those as one-column grids of prose. Grids with a single column are not tables and are
+  dropped (their text is in `lines`). Where such a paragraph sits right above a real table,
+  its lines become full-width rows at the top of that table; parsers find rows by their labels.
+- The same exports give every Word cell a white fill rectangle, so the grid is the Word cell
+  structure: a header that looks like one cell may be two (the first empty), and a cell whose
+  border the report never drew (a continuation's missing top line) is not found.
+- Cells keep their printed line breaks as "\\n": one-character vertical labels come out as
+  "三\\n、\\n本\\n年…".
+"""
 
 from __future__ import annotations
 
+import io
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from transforms.readers import Document, ReadError
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.psexceptions import PSEOF, PSException
+from pdfplumber.page import Page
+from pdfplumber.table import Table as FoundTable
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+from transforms.readers import Document, ReadError, Table, TableCell
+
+# What pdfminer and pdfplumber raise for a file they cannot parse. pdfplumber wraps pdfminer's
+# own exceptions in PdfminerException (the original is its first argument).
+_PDF_ERRORS = (PdfminerException, MalformedPDFException, PSException)
+_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+_DASH = r"[-‐‑–—―－─]"
+# Page-number footers printed as their own line: "- 4 -", "— 4 —", "第4页", "第 4 页 共 6 页".
+_FOOTER = re.compile(rf"{_DASH}+\s*\d+\s*{_DASH}+|第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?")
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points
+Slot = tuple[TableCell, Box | None]  # a grid slot: its cell and the cell's rectangle
 
 
 def read(path: Path, data: bytes) -> Document:
-    raise ReadError("unsupported format: pdf files are not read yet")
+    """Read a report PDF; see the module docstring."""
+    if b"%PDF-" not in data[:1024]:
+        raise ReadError(
+            "not a readable PDF: the file does not start with a PDF header (%PDF-); "
+            "it is another kind of file named .pdf"
+        )
+    lines: list[str] = []
+    tables: list[Table] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for page_lines, page_tables in _read_pages(pdf.pages):
+                lines.extend(page_lines)
+                tables.extend(page_tables)
+    except _PDF_ERRORS as exc:
+        raise _unreadable(exc, "") from exc
+    if not any(line.strip() for line in lines):
+        raise ReadError("scanned PDF with no text layer: OCR is not done")
+    return Document(tuple(lines), "pdf", "pdf", tuple(tables))
+
+
+def _read_pages(pages: list[Page]) -> Iterator[tuple[list[str], list[Table]]]:
+    """Each page's (lines, tables); the page's parsed objects are freed once it is read."""
+    if not pages:
+        raise ReadError("not a readable PDF: it has no pages")
+    for number, page in enumerate(pages, 1):
+        try:
+            yield _page_lines(page), _page_tables(page, number)
+        except _PDF_ERRORS as exc:
+            raise _unreadable(exc, f" (page {number})") from exc
+        finally:
+            page.close()
+
+
+def _unreadable(exc: Exception, where: str) -> ReadError:
+    """A ReadError saying, for a person, why pdfminer could not read the file."""
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(cause, PDFPasswordIncorrect):
+        return ReadError(f"encrypted PDF: it needs a password to open{where}")
+    if isinstance(cause, PDFEncryptionError):
+        return ReadError(f"encrypted PDF: {cause or type(cause).__name__}{where}")
+    if isinstance(cause, PSEOF):
+        return ReadError(f"not a readable PDF: the file ends too early (truncated?){where}")
+    detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    return ReadError(f"not a readable PDF: the file is damaged{where} ({detail})")
+
+
+def _page_lines(page: Page) -> list[str]:
+    """The page text in reading order, without its page-number footer."""
+    text = page.extract_text() or ""
+    return [line for line in text.splitlines() if not _FOOTER.fullmatch(line.strip())]
+
+
+def _page_tables(page: Page, page_number: int) -> list[Table]:
+    """The ruled tables of one page, numbered from 1 within the page."""
+    found = [t for t in page.find_tables(_TABLE_SETTINGS) if len({b[0] for b in t.cells}) > 1]
+    return [_table(t, f"page {page_number}, table {i}") for i, t in enumerate(found, 1)]
+
+
+def _table(found: FoundTable, where: str) -> Table:
+    """One pdfplumber table as a full grid: every None slot gets the cell that covers it."""
+    texts = found.extract()
+    xs = [*sorted({box[0] for box in found.cells}), found.bbox[2]]  # column left edges, right
+    ys = [*sorted({box[1] for box in found.cells}), found.bbox[3]]  # row top edges, bottom
+    grid: list[list[Slot]] = []
+    for r, (row, row_texts) in enumerate(zip(found.rows, texts, strict=True)):
+        slots: list[Slot] = []
+        for c, box in enumerate(row.cells):
+            if box is not None:
+                cell = TableCell(row_texts[c] or "", f"{where}, row {r + 1}, col {c + 1}")
+                slots.append((cell, box))
+                continue
+            middle = ((xs[c] + xs[c + 1]) / 2, (ys[r] + ys[r + 1]) / 2)
+            left = slots[c - 1] if c else None
+            above = grid[r - 1][c] if r else None
+            slots.append(_covering(middle, left, above, f"{where}, row {r + 1}, col {c + 1}"))
+        grid.append(slots)
+    return Table(tuple(tuple(cell for cell, _ in slots) for slots in grid), where)
+
+
+def _covering(point: tuple[float, float], left: Slot | None, above: Slot | None, here: str) -> Slot:
+    """The slot whose cell rectangle covers `point`: the left neighbour's for a horizontal merge,
+    the one above for a vertical merge; an empty cell where no drawn cell covers it."""
+    x, y = point
+    for slot in (left, above):
+        if slot is not None and slot[1] is not None:
+            x0, top, x1, bottom = slot[1]
+            if x0 < x < x1 and top < y < bottom:
+                return slot
+    return TableCell("", here), None

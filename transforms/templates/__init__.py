@@ -22,6 +22,10 @@ class RawCell:
     column: str  # the column header as printed ("2012年发生数")
     text: str  # the cell as printed ("1104")
     locator: str  # where it was printed ("line 55")
+    table: str = ""  # which table of the form: requests | appeals | proactive ("" single-table)
+    position: int | None = None  # for tables read by position (national table 四: 1..15)
+    status: str | None = None  # set by a parser that already judged the cell (e.g. ambiguous)
+    note: str = ""  # the parser's evidence for that judgement (e.g. candidate splits)
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,12 @@ class TemplateNotFound(Exception):
 
 def parse_document(document: Document) -> ParsedTable:
     """Detect the template family of `document` and parse its statistics table."""
-    from transforms.templates import jilin
+    from transforms.templates import jilin, national, national_flat
 
-    for module in (jilin,):
+    for module in (jilin, national, national_flat):
         if module.detect(document):
             return module.parse(document)
     raise TemplateNotFound(
-        "no known statistics table found (looked for: Jilin pre-2019 数据统计表)"
+        "no known statistics table found (looked for: Jilin pre-2019 数据统计表; national "
+        "2019/2021 form tables 二/三/四)"
     )

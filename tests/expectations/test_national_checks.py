@@ -1,0 +1,147 @@
+"""National-form checks through the real GE checkpoints: real reports, and copies built to break
+each identity (one value changed in the observations of 淮安市 2024, which passes every check)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from expectations.runner import validate
+from expectations.suites import all_suites
+from tests.conftest import FIXTURES
+from transforms.catalogue import default
+from transforms.ingest import ingest_files
+from transforms.reconcile import evaluate_rules
+
+FILES = [
+    "huaian_shi_2024.pdf",
+    "huaian_hongze_qu_2023.pdf",
+    "huaian_hongze_qu_2024.pdf",
+    "pingtan_2020_national_flat.txt",
+    "pingtan_2021_national_flat.txt",
+]
+# Changes (indicator, breakdown, delta) that keep every other identity whole → what must fail.
+BREAKS = {
+    "i1": (  # one more carried forward, total column kept in step: I3 holds
+        [
+            ("requests.carried_forward", "natural_person", 1),
+            ("requests.carried_forward", "total", 1),
+        ],
+        {("national_i1_balance", "natural_person"), ("national_i1_balance", "total")},
+    ),
+    "i2": (  # one more granted than the outcomes allow, row total kept in step
+        [("requests.granted", "business", 1), ("requests.granted", "total", 1)],
+        {("national_i2_outcomes_2021", "business"), ("national_i2_outcomes_2021", "total")},
+    ),
+    "i3": (  # one request moved between two outcome rows of a column: columns still add up
+        [
+            ("requests.granted", "natural_person", -1),
+            ("requests.partially_granted", "natural_person", 1),
+        ],
+        {
+            ("national_i3_columns", "row requests.granted"),
+            ("national_i3_columns", "row requests.partially_granted"),
+        },
+    ),
+    "appeals": (
+        [("appeals.litigation_direct.pending", "total", 3)],
+        {("national_appeals_litigation_direct", "total")},
+    ),
+}
+
+
+def _checks(reports: pd.DataFrame, obs: pd.DataFrame, tmp_path) -> pd.DataFrame:
+    cat = default()
+    frames = {
+        "evaluations": evaluate_rules(obs, reports, cat),
+        "observations": obs,
+        "reports": reports[reports["status"] == "parsed"],
+    }
+    checks = validate(frames, all_suites(cat), None)
+    names = dict(zip(reports["report_id"], reports["source_file"], strict=True))
+    return checks.assign(report=checks["report_id"].map(names))
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    reports, obs = ingest_files([FIXTURES / f for f in FILES], FIXTURES, default())
+    return reports, obs, _checks(reports, obs, tmp_path_factory.mktemp("x"))
+
+
+def _failed(checks: pd.DataFrame, report: str) -> pd.DataFrame:
+    return checks[(checks["report"] == report) & (checks["passed"] == False)]  # noqa: E712
+
+
+def test_reports_are_read_with_body_year_and_layout(real):
+    reports, _, _ = real
+    got = reports.set_index("source_file")[["status", "body", "report_year", "template"]]
+    assert got.loc["huaian_shi_2024.pdf"].tolist() == [
+        "parsed",
+        "淮安市人民政府",
+        2024,
+        "national_2021",
+    ]
+    assert (
+        got.loc["huaian_hongze_qu_2023.pdf", "template"] == "national_2021"
+    )  # one-row （六）, 2021 table 二
+    assert got.loc["pingtan_2020_national_flat.txt", "template"] == "national_2019"
+
+
+def test_huaian_2024_passes_every_check(real):
+    _, _, checks = real
+    assert _failed(checks, "huaian_shi_2024.pdf").empty
+
+
+def test_hongze_2023_fails_exactly_its_two_appeal_totals(real):
+    _, _, checks = real
+    failed = _failed(checks, "huaian_hongze_qu_2023.pdf").set_index("check_id")
+    assert set(failed.index) == {
+        "national_appeals_review",
+        "national_appeals_litigation_after_review",
+    }
+    assert failed.loc["national_appeals_review", ["actual", "expected"]].tolist() == [0, 11]
+    assert failed.loc[
+        "national_appeals_litigation_after_review", ["actual", "expected"]
+    ].tolist() == [0, 5]
+
+
+def test_hongze_2024_table_checks_pass(real):
+    _, _, checks = real
+    assert _failed(checks, "huaian_hongze_qu_2024.pdf").empty
+
+
+def test_pingtan_2020_outcomes_do_not_add_up_in_two_columns(real):
+    _, _, checks = real
+    failed = _failed(checks, "pingtan_2020_national_flat.txt")
+    i2 = failed[failed["check_id"] == "national_i2_outcomes_2019"]
+    assert set(i2["breakdown"]) == {"natural_person", "total"}
+    assert set(failed["check_id"]) == {"national_i2_outcomes_2019", "obs_value_present"}
+
+
+def test_ambiguous_cells_are_findings_with_their_candidates(real):
+    _, _, checks = real
+    row = (
+        _failed(checks, "pingtan_2021_national_flat.txt")
+        .set_index("check_id")
+        .loc["obs_value_present"]
+    )
+    assert row["actual"] == 4  # three table 二 cells ambiguous, one 万元 amount unreadable
+    assert (
+        "行政规范性文件 printed '693665' (ambiguous, line 10, chars 2119-2124 [本年制发件数])"
+        in row["message"]
+    )
+
+
+@pytest.mark.parametrize("case", sorted(BREAKS))
+def test_each_national_identity_broken_fails_exactly_it(real, tmp_path, case):
+    reports, obs, _ = real
+    changes, expected = BREAKS[case]
+    report_id = reports.set_index("source_file").loc["huaian_shi_2024.pdf", "report_id"]
+    reports = reports[reports["report_id"] == report_id]
+    obs = obs[obs["report_id"] == report_id].copy()
+    for indicator, breakdown, delta in changes:
+        hit = (obs["indicator"] == indicator) & (obs["breakdown"] == breakdown)
+        assert hit.sum() == 1
+        obs.loc[hit, "value"] += delta
+    failed = _failed(_checks(reports, obs, tmp_path), "huaian_shi_2024.pdf")
+    assert set(map(tuple, failed[["check_id", "breakdown"]].values.tolist())) == expected
