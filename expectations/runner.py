@@ -105,7 +105,7 @@ def _raised(info: dict | None) -> list[str]:
 
 
 def _identity_rows(spec: SuiteSpec, frame: pd.DataFrame, unexpected: dict) -> list[dict]:
-    severity = {e.check_id: e.severity for e in spec.expectations}
+    specs = {e.check_id: e for e in spec.expectations}
     rows = []
     for pos, r in enumerate(frame.itertuples(index=False)):
         evaluable = not pd.isna(r.violation)
@@ -114,13 +114,13 @@ def _identity_rows(spec: SuiteSpec, frame: pd.DataFrame, unexpected: dict) -> li
                 "report_id": r.report_id,
                 "check_id": r.rule_id,
                 "breakdown": r.breakdown,
-                "kind": "identity",
-                "severity": severity[r.rule_id],
+                "kind": specs[r.rule_id].kind,
+                "severity": specs[r.rule_id].severity,
                 "passed": (pos not in unexpected[r.rule_id]) if evaluable else None,
                 "expected": r.expected,
                 "actual": r.actual,
                 "message": r.message,
-                "locator": r.locator,
+                "locator": r.locator if isinstance(r.locator, str) else None,
             }
         )
     return rows

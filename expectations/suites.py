@@ -4,8 +4,9 @@ In: the catalogue. Out: `SuiteSpec`s, plain data (no GE import): one per frame t
 validates. Every expectation carries its check id in `meta`, so that each failing expectation
 becomes a `check_results` row naming the rule.
 
-- `identities` (frame: rule evaluations from `transforms.reconcile`): one expectation per
-  catalogue rule, `violation` between 0 and 0 on that rule's rows.
+- `identities` (frame: rule evaluations from `transforms.reconcile` and `transforms.semantic`):
+  one expectation per catalogue rule and per semantic check, `violation` between 0 and 0 on
+  that rule's rows.
 - `observations` (frame: observations): key unique, every label coded, every column known,
   counts non-negative, every cell a readable number (a blank is its own finding).
 - `reports` (frame: parsed reports): body and report year found, report ids unique.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from transforms.catalogue import Catalogue
 from transforms.cells import READ_STATUSES
+from transforms.semantic import SEMANTIC_RULES
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,23 @@ class SuiteSpec:
 
 
 def identity_suite(catalogue: Catalogue) -> SuiteSpec:
+    semantic = tuple(
+        ExpectationSpec(
+            rule_id,
+            "semantic",
+            "error",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "violation", "min_value": 0, "max_value": 0},
+            text,
+            where=("rule_id", rule_id),
+        )
+        for rule_id, text in SEMANTIC_RULES.items()
+    )
     return SuiteSpec(
         "identities",
         "evaluations",
-        tuple(
+        semantic
+        + tuple(
             ExpectationSpec(
                 rule.rule_id,
                 "identity",

@@ -20,7 +20,8 @@ from expectations.suites import all_suites
 from transforms import catalogue as catalogue_module
 from transforms.curated import catalogue_frames, write_all
 from transforms.ingest import discover, ingest_files
-from transforms.reconcile import evaluate_rules
+from transforms.reconcile import combine, evaluate_rules
+from transforms.semantic import evaluate_semantic
 from transforms.summary import RunSummary, summarise
 from transforms.warehouse import publish
 
@@ -42,7 +43,10 @@ def ingest(raw_dir: Path):
 @task(cache_policy=NO_CACHE)
 def reconcile(observations, reports):
     progress.info("checking identities")
-    return evaluate_rules(observations, reports, catalogue_module.default())
+    return combine(
+        evaluate_rules(observations, reports, catalogue_module.default()),
+        evaluate_semantic(observations, reports),
+    )
 
 
 @task(cache_policy=NO_CACHE)

@@ -155,3 +155,11 @@ def evaluate_rules(
                 rows += _across_rule(rule, report_id, found, index, catalogue)
     frame = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
     return frame.astype({"expected": "float64", "actual": "float64", "violation": "float64"})
+
+
+def combine(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Evaluation frames (identities, semantic checks) as one frame for the identity suite."""
+    non_empty = [f for f in frames if not f.empty]
+    if not non_empty:
+        return frames[0]
+    return pd.concat(non_empty, ignore_index=True)

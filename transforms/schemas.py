@@ -111,7 +111,7 @@ CHECK_RESULTS = _schema(
         pa.string(),
         "The table column the identity was checked on (NULL for checks of the whole report).",
     ),
-    _f("kind", pa.string(), "identity | structure | completeness | metadata.", False),
+    _f("kind", pa.string(), "identity | semantic | structure | completeness | metadata.", False),
     _f("severity", pa.string(), "error | warning.", False),
     _f("passed", pa.bool_(), "TRUE passed, FALSE failed, NULL not evaluable."),
     _f("expected", pa.float64(), "What the rule expects (e.g. the sum of the parts)."),

@@ -11,7 +11,8 @@ from expectations.suites import all_suites
 from tests.conftest import FIXTURES
 from transforms.catalogue import default
 from transforms.ingest import ingest_files
-from transforms.reconcile import evaluate_rules
+from transforms.reconcile import combine, evaluate_rules
+from transforms.semantic import evaluate_semantic
 
 FILES = [
     "huaian_shi_2024.pdf",
@@ -53,7 +54,7 @@ BREAKS = {
 def _checks(reports: pd.DataFrame, obs: pd.DataFrame, tmp_path) -> pd.DataFrame:
     cat = default()
     frames = {
-        "evaluations": evaluate_rules(obs, reports, cat),
+        "evaluations": combine(evaluate_rules(obs, reports, cat), evaluate_semantic(obs, reports)),
         "observations": obs,
         "reports": reports[reports["status"] == "parsed"],
     }
@@ -145,3 +146,29 @@ def test_each_national_identity_broken_fails_exactly_it(real, tmp_path, case):
         obs.loc[hit, "value"] += delta
     failed = _failed(_checks(reports, obs, tmp_path), "huaian_shi_2024.pdf")
     assert set(map(tuple, failed[["check_id", "breakdown"]].values.tolist())) == expected
+
+
+def _huaian(real):
+    reports, obs, _ = real
+    report_id = reports.set_index("source_file").loc["huaian_shi_2024.pdf", "report_id"]
+    return reports[reports["report_id"] == report_id].copy(), obs[
+        obs["report_id"] == report_id
+    ].copy()
+
+
+def test_a_town_reporting_rules_is_a_semantic_finding(real, tmp_path):
+    reports, obs = _huaian(real)
+    reports["body"] = "某某镇人民政府"
+    failed = _failed(_checks(reports, obs, tmp_path), "huaian_shi_2024.pdf").set_index("check_id")
+    assert list(failed.index) == ["semantic_town_rules"]
+    assert failed.loc["semantic_town_rules", "actual"] == 2  # issued 1, in force 11
+    assert failed.loc["semantic_town_rules", "kind"] == "semantic"
+
+
+def test_a_yuan_amount_in_the_10k_yuan_column_is_a_semantic_finding(real, tmp_path):
+    reports, obs = _huaian(real)
+    fees = obs["indicator"] == "proactive.fees.amount_10k_yuan"
+    obs.loc[fees, "raw_value"] = "961716000元"
+    failed = _failed(_checks(reports, obs, tmp_path), "huaian_shi_2024.pdf")
+    assert failed["check_id"].tolist() == ["semantic_fees_in_10k_yuan"]
+    assert "'961716000元': a yuan amount in a 万元 column" in failed["message"].iloc[0]

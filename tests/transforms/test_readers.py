@@ -71,3 +71,27 @@ def test_unknown_extension_is_unsupported():
 def test_binary_garbage_in_a_txt_is_not_text():
     with pytest.raises(ReadError, match="not text"):
         read_document(Path("x.txt"), bytes(range(256)) * 4)
+
+
+def _texts(doc):
+    return [[[c.text for c in row] for row in t.rows] for t in doc.tables]
+
+
+def test_pipe_tab_and_markdown_tables_become_tables():
+    text = (
+        "说明文字\n"
+        "| 信息内容 | 本年制发件数 |\n|---|---|\n| 规章 | 1 |\n"
+        "\n"
+        "规章\t0\t0\t11\n行政规范性文件\t8\t26\t66\n"
+    )
+    doc = read_document(Path("x.md"), text.encode())
+    assert _texts(doc) == [
+        [["信息内容", "本年制发件数"], ["规章", "1"]],
+        [["规章", "0", "0", "11"], ["行政规范性文件", "8", "26", "66"]],
+    ]
+    assert doc.tables[0].rows[1][1].locator == "line 4, col 2"
+
+
+def test_one_cell_per_line_text_is_not_a_table():
+    doc = read_document(Path("x.txt"), "\t指标\n\t2012年发生数\n\n\t人员配置\n\t1856\n".encode())
+    assert doc.tables == ()

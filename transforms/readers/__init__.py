@@ -28,7 +28,9 @@ class TableCell:
 
 @dataclass(frozen=True)
 class Table:
-    rows: tuple[tuple[TableCell, ...], ...]  # merged cells expanded into every slot they cover
+    # merged cells expanded into every slot they cover; grid formats (HTML, PDF, Word) pad every
+    # row to the table's width, text tables keep each row as typed
+    rows: tuple[tuple[TableCell, ...], ...]
     locator: str  # e.g. "table 2" or "page 4, table 1"
 
 

@@ -1,4 +1,10 @@
-"""Text reader: plain text and Markdown report files → a Document of lines (no tables).
+"""Text reader: plain text and Markdown report files → a Document of lines and tables.
+
+Tables in text are rows of cells separated by pipes ("| 规章 | 0 | 0 | 11 |", Markdown tables,
+whose "|---|" rule lines are skipped) or by tabs between cells ("规章\t0\t0\t11"); consecutive
+such lines form one table. A line indented by a tab with a single cell after it (the Jilin form
+saved from Word, one cell per line) is not a table row: its template parser reads the lines.
+Locators are "line N, col C". Tables glued into one run of text are left to the parsers.
 
 Text files arrive as UTF-8, UTF-8 with a BOM, UTF-16 with a BOM, or GB18030/GBK; strict UTF-8 is
 tried first, then charset-normalizer's best guess. Text that is UTF-8 mis-decoded as GBK and saved
@@ -8,11 +14,12 @@ again ("涓€銆佹€讳綋鎯呭喌" for "一、总体情况") is recognised 
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from transforms.readers import Document, ReadError
+from transforms.readers import Document, ReadError, Table, TableCell
 
 # Words every report contains; used to tell a right decoding from a wrong one.
 _MARKERS = ("政府信息公开", "信息公开", "年度报告", "政府")
@@ -23,10 +30,51 @@ _BOMS = (
 )
 
 
+_RULE_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+
+
 def read(path: Path, data: bytes) -> Document:
     """Decode report text; see the module docstring."""
     text, encoding = decode_text(data)
-    return Document(tuple(text.splitlines()), encoding, "text")
+    lines = tuple(text.splitlines())
+    return Document(lines, encoding, "text", tuple(_tables(lines)))
+
+
+def _cells(line: str) -> list[str] | None:
+    """The cells of a table line, or None when the line is not a table row."""
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+        return [p.strip() for p in stripped[1:-1].split("|")]  # "| 第二十条第（一）项 |" too
+    parts = stripped.split("|") if "|" in stripped else stripped.split("\t")
+    return [p.strip() for p in parts] if len(parts) > 1 else None
+
+
+def _table(rows: list[tuple[int, list[str]]], number: int) -> Table:
+    """Rows as typed: text has no geometry to pad short rows by (a row of a label and seven
+    values stays eight cells wide beside a row of three labels and seven values)."""
+    return Table(
+        tuple(
+            tuple(TableCell(text, f"line {n}, col {c}") for c, text in enumerate(cells, start=1))
+            for n, cells in rows
+        ),
+        f"table {number}",
+    )
+
+
+def _tables(lines: tuple[str, ...]) -> list[Table]:
+    tables, rows = [], []
+    for number, line in enumerate(lines, start=1):
+        if _RULE_ROW.match(line.strip()) and rows:
+            continue
+        cells = _cells(line)
+        if cells is not None:
+            rows.append((number, cells))
+        elif rows:
+            tables.append(_table(rows, len(tables) + 1))
+            rows = []
+    if rows:
+        tables.append(_table(rows, len(tables) + 1))
+    return tables
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

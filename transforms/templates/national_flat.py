@@ -71,8 +71,9 @@ class _Text:
 
 
 def detect(document: Document) -> bool:
-    """True for a text document whose text holds the national table 三."""
-    return not document.tables and any(_START in line for line in document.lines)
+    """True when table 三 is in the text but in no table with cells."""
+    in_tables = any(_START in c.text for t in document.tables for r in t.rows for c in r)
+    return not in_tables and any(_START in line for line in document.lines)
 
 
 def _segments(text: str, start: int, end: int, run=_RUN) -> list[tuple[str, str, int]]:

@@ -150,3 +150,13 @@ def test_table_2_runs_without_a_unique_split_are_ambiguous():
     docs = obs[obs["indicator"].str.startswith("proactive.normative_docs", na=False)]
     assert set(docs["value_status"]) == {"ambiguous"}
     assert "10 splits of '693665'" in docs["evidence"].iloc[0]
+
+
+def test_the_same_report_as_pdf_and_as_markdown_gives_the_same_values():
+    values = {}
+    for name in ("huaian_shi_2024.pdf", "huaian_shi_2024.md"):
+        template, obs = _obs(FIXTURES / name)
+        assert obs["indicator"].notna().all() and template == "national_2021"
+        values[name] = obs.set_index(["indicator", "breakdown"])["value"].sort_index()
+    assert len(values["huaian_shi_2024.pdf"]) == 200
+    assert values["huaian_shi_2024.pdf"].equals(values["huaian_shi_2024.md"])
