@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from transforms.catalogue import Catalogue, default
 from transforms.cells import AMBIGUOUS, DERIVED, UNREADABLE
@@ -194,6 +194,25 @@ def _judge(run: str, options: tuple[Split, ...], n: int, what: str) -> tuple[str
     return AMBIGUOUS, [run] * n, f"{len(options)} splits of {run!r} satisfy {what}: {shown}{more}"
 
 
+def _cells(section, group, label, columns, texts, locator, verdict, table) -> list[RawCell]:
+    """One RawCell per column of a split run, all carrying the run's verdict and evidence."""
+    status, note = verdict
+    return [
+        RawCell(
+            section,
+            group,
+            label,
+            column,
+            text,
+            f"{locator} [{column}]",
+            table=table,
+            status=status,
+            note=note,
+        )
+        for column, text in zip(columns, texts, strict=True)
+    ]
+
+
 def _request_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
     rows = _rows(doc.text, catalogue)
     for row in rows:
@@ -205,20 +224,10 @@ def _request_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
             row.run, resolved[i], 7, "总计 = sum of the six and the column identities"
         )
         locator = doc.locator(row.start, len(row.run))
-        out += [
-            RawCell(
-                S3,
-                row.group,
-                row.label,
-                header,
-                text,
-                f"{locator} [{header}]",
-                table="requests",
-                status=status,
-                note=note,
-            )
-            for header, text in zip(REQUEST_COLUMNS, texts, strict=True)
-        ]
+        verdict = (status, note)
+        out += _cells(
+            S3, row.group, row.label, REQUEST_COLUMNS, texts, locator, verdict, "requests"
+        )
     return out
 
 
@@ -235,20 +244,14 @@ def _appeal_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
     status, texts, note = _judge(run, options, 15, "each 总计 = its four outcomes")
     locator = doc.locator(match.start(1), len(run))
     positions = catalogue.positional("national", "appeals")
-    return [
-        RawCell(
-            S4,
-            "",
-            p.column_as_printed,
-            p.column_as_printed,
-            text,
-            f"{locator} [{p.position}]",
-            table="appeals",
-            position=p.position,
-            status=status,
-            note=note,
+    headers = [p.column_as_printed for p in positions]
+    return [  # table 四 has no row label: each value is labelled by its column
+        replace(cell, label=cell.column, position=p.position)
+        for p, cell in zip(
+            positions,
+            _cells(S4, "", "", headers, texts, locator, (status, note), "appeals"),
+            strict=True,
         )
-        for p, text in zip(positions, texts, strict=True)
     ]
 
 
@@ -288,20 +291,7 @@ def _proactive_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
         )
         status, texts, note = _judge(run, options, len(measures), what)
         locator = doc.locator(offset, len(run))
-        out += [
-            RawCell(
-                S2,
-                caption,
-                item,
-                m,
-                t,
-                f"{locator} [{m}]",
-                table="proactive",
-                status=status,
-                note=note,
-            )
-            for m, t in zip(measures, texts, strict=True)
-        ]
+        out += _cells(S2, caption, item, measures, texts, locator, (status, note), "proactive")
     return out
 
 

@@ -117,15 +117,19 @@ def test_2021_values_as_read_by_hand():
     assert cell["locator"].endswith("[总计]")
 
 
+def _new_received(tmp_path, text: str):
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    _, obs = _obs(path)
+    return obs[obs["indicator"] == "requests.new_received"]
+
+
 def test_a_run_with_two_valid_splits_is_ambiguous_never_picked(tmp_path):
     text = (
         "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量330000033"
         "二、上年结转政府信息公开申请数量0000000四、结转下年度继续办理0000000\n"
     )
-    path = tmp_path / "r.txt"
-    path.write_text(text, encoding="utf-8")
-    _, obs = _obs(path)
-    new = obs[obs["indicator"] == "requests.new_received"]
+    new = _new_received(tmp_path, text)
     assert set(new["value_status"]) == {"ambiguous"}
     assert new["value"].isna().all()
     assert "2 splits of '330000033'" in new["evidence"].iloc[0]
@@ -137,10 +141,7 @@ def test_a_run_no_split_fits_is_unreadable(tmp_path):
         "一、本年新收政府信息公开申请数量1234567"
         "二、上年结转政府信息公开申请数量0000000四、结转下年度继续办理0000000\n"
     )
-    path = tmp_path / "r.txt"
-    path.write_text(text, encoding="utf-8")
-    _, obs = _obs(path)
-    new = obs[obs["indicator"] == "requests.new_received"]
+    new = _new_received(tmp_path, text)
     assert set(new["value_status"]) == {"unreadable"} and new["value"].isna().all()
     assert "no split of '1234567' into 7 values" in new["evidence"].iloc[0]
 
