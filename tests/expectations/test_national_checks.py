@@ -20,6 +20,8 @@ FILES = [
     "huaian_hongze_qu_2024.pdf",
     "pingtan_2020_national_flat.txt",
     "pingtan_2021_national_flat.txt",
+    "pingtan_shenpiju_2025_national2021.html",
+    "national2021_blank_form.docx",
 ]
 # Changes (indicator, breakdown, delta) that keep every other identity whole → what must fail.
 BREAKS = {
@@ -104,6 +106,26 @@ def test_hongze_2023_fails_exactly_its_two_appeal_totals(real):
     assert failed.loc[
         "national_appeals_litigation_after_review", ["actual", "expected"]
     ].tolist() == [0, 5]
+
+
+def test_the_2025_html_page_passes_every_check(real):
+    _, _, checks = real
+    page = checks[checks["report"] == "pingtan_shenpiju_2025_national2021.html"]
+    assert len(page) > 40 and page["passed"].all()
+
+
+def test_the_blank_word_form_gives_blank_findings_and_no_arithmetic(real):
+    _, _, checks = real
+    form = checks[checks["report"] == "national2021_blank_form.docx"].set_index("check_id")
+    assert form.loc["obs_value_present", "passed"] == False  # noqa: E712
+    assert form.loc["obs_value_present", "actual"] == 200
+    identities = form[form["kind"] == "identity"]
+    assert len(identities) > 0 and identities["passed"].isna().all()  # not evaluable, not zero
+    assert set(form[form["passed"] == False].index) == {  # noqa: E712
+        "obs_value_present",
+        "report_body_found",
+        "report_year_found",
+    }
 
 
 def test_hongze_2024_table_checks_pass(real):
