@@ -48,25 +48,38 @@ def identity_suite(catalogue: Catalogue) -> SuiteSpec:
             "ExpectColumnValuesToBeBetween",
             {"column": "violation", "min_value": 0, "max_value": 0},
             text,
-            where=("rule_id", rule_id),
+            where=("check", rule_id),
         )
         for rule_id, text in SEMANTIC_RULES.items()
+    )
+    narrative = ExpectationSpec(
+        "narrative",
+        "narrative",
+        "error",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "violation", "min_value": 0, "max_value": 0},
+        "The prose restates the table: stated counts equal the cells they name, stated "
+        "percentages equal count / base at the printed precision.",
+        where=("check", "narrative"),
     )
     return SuiteSpec(
         "identities",
         "evaluations",
-        semantic
-        + tuple(
-            ExpectationSpec(
-                rule.rule_id,
-                "identity",
-                rule.severity,
-                "ExpectColumnValuesToBeBetween",
-                {"column": "violation", "min_value": 0, "max_value": 0},
-                f"{rule.label_zh}: {rule.description}",
-                where=("rule_id", rule.rule_id),
-            )
-            for rule in catalogue.rules
+        (
+            *semantic,
+            narrative,
+            *(
+                ExpectationSpec(
+                    rule.rule_id,
+                    "identity",
+                    rule.severity,
+                    "ExpectColumnValuesToBeBetween",
+                    {"column": "violation", "min_value": 0, "max_value": 0},
+                    f"{rule.label_zh}: {rule.description}",
+                    where=("check", rule.rule_id),
+                )
+                for rule in catalogue.rules
+            ),
         ),
     )
 

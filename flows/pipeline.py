@@ -20,6 +20,7 @@ from expectations.suites import all_suites
 from transforms import catalogue as catalogue_module
 from transforms.curated import catalogue_frames, write_all
 from transforms.ingest import discover, ingest_files
+from transforms.narrative import evaluate_narrative
 from transforms.reconcile import combine, evaluate_rules
 from transforms.semantic import evaluate_semantic
 from transforms.summary import RunSummary, summarise
@@ -41,11 +42,13 @@ def ingest(raw_dir: Path):
 
 
 @task(cache_policy=NO_CACHE)
-def reconcile(observations, reports):
-    progress.info("checking identities")
+def reconcile(observations, reports, claims):
+    progress.info("checking identities and the prose")
+    catalogue = catalogue_module.default()
     return combine(
-        evaluate_rules(observations, reports, catalogue_module.default()),
+        evaluate_rules(observations, reports, catalogue),
         evaluate_semantic(observations, reports),
+        evaluate_narrative(claims, observations, catalogue),
     )
 
 
@@ -76,14 +79,15 @@ def publish_warehouse(parquet: dict, curated_dir: Path) -> Path:
 def nianbao_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated") -> RunSummary:
     """Read every report under raw_dir, check it, and publish the warehouse under curated_dir."""
     raw, curated = Path(raw_dir).resolve(), Path(curated_dir).resolve()
-    reports, observations = ingest(raw)
-    evaluations = reconcile(observations, reports)
+    reports, observations, claims = ingest(raw)
+    evaluations = reconcile(observations, reports, claims)
     docs_dir = curated / "data_docs"
     check_results = run_expectations(evaluations, observations, reports, docs_dir)
     frames = {
         "reports": reports,
         "observations": observations,
         "check_results": check_results,
+        "narrative_claims": claims,
         **catalogue_frames(catalogue_module.default()),
     }
     warehouse = publish_warehouse(write_parquet(frames, curated), curated)

@@ -18,6 +18,7 @@ import pandas as pd
 from transforms import PARSER_VERSION, schemas
 from transforms.catalogue import Catalogue
 from transforms.metadata import report_metadata
+from transforms.narrative import claim_rows
 from transforms.normalise import observations, to_frame
 from transforms.readers import ReadError, file_format, read_document
 from transforms.templates import TemplateNotFound, parse_document
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 class FileResult:
     report: dict
     observations: pd.DataFrame | None
+    claims: tuple[dict, ...] = ()
 
 
 def discover(raw_dir: Path) -> list[Path]:
@@ -76,7 +78,9 @@ def ingest_file(path: Path, raw_dir: Path, catalogue: Catalogue) -> FileResult:
         error = f"parser error: {type(exc).__name__}: {exc}"
         return FileResult({**report, "status": "failed", "error": error}, None)
     obs = observations(table, report["report_id"], catalogue)
-    return FileResult({**report, "template": table.template, "n_values": len(obs)}, obs)
+    family = catalogue.family(table.template)
+    claims = tuple(claim_rows(report["report_id"], document, family, catalogue))
+    return FileResult({**report, "template": table.template, "n_values": len(obs)}, obs, claims)
 
 
 def _unopened(path: Path, raw_dir: Path, exc: OSError) -> dict:
@@ -118,10 +122,10 @@ def ingest_files(
     raw_dir: Path,
     catalogue: Catalogue,
     on_progress: Callable[[int, int], None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Ingest every path; return the reports and observations frames."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ingest every path; return the reports, observations and narrative_claims frames."""
     paths = list(paths)
-    reports, frames, seen = [], [], {}
+    reports, frames, claims, seen = [], [], [], {}
     for done, path in enumerate(paths, start=1):
         result = ingest_file(path, raw_dir, catalogue)
         first = seen.get(result.report["sha256"])
@@ -132,7 +136,12 @@ def ingest_files(
         reports.append(result.report)
         if result.observations is not None:
             frames.append(result.observations)
+            claims += result.claims
         if on_progress:
             on_progress(done, len(paths))
     obs = pd.concat(frames, ignore_index=True) if frames else to_frame([], schemas.OBSERVATIONS)
-    return to_frame(reports, schemas.REPORTS), obs
+    return (
+        to_frame(reports, schemas.REPORTS),
+        obs,
+        to_frame(claims, schemas.NARRATIVE_CLAIMS),
+    )

@@ -23,6 +23,7 @@ from transforms.cells import READ_STATUSES
 EVALUATION_COLUMNS = [
     "report_id",
     "rule_id",
+    "check",  # the expectation that judges the row: the rule itself, or "narrative"
     "breakdown",
     "op",
     "expected",
@@ -99,7 +100,8 @@ def _judge(rule: Rule, left: list[_Term], right: list[_Term], row: dict) -> dict
 
 def _row(report_id: str, rule: Rule, breakdown: str) -> dict:
     nan = math.nan
-    return {"report_id": report_id, "rule_id": rule.rule_id, "breakdown": breakdown, "op": rule.op,
+    return {"report_id": report_id, "rule_id": rule.rule_id, "check": rule.rule_id,
+            "breakdown": breakdown, "op": rule.op,
             "expected": nan, "actual": nan, "violation": nan}  # fmt: skip
 
 

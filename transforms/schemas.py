@@ -111,7 +111,12 @@ CHECK_RESULTS = _schema(
         pa.string(),
         "The table column the identity was checked on (NULL for checks of the whole report).",
     ),
-    _f("kind", pa.string(), "identity | semantic | structure | completeness | metadata.", False),
+    _f(
+        "kind",
+        pa.string(),
+        "identity | semantic | narrative | structure | completeness | metadata.",
+        False,
+    ),
     _f("severity", pa.string(), "error | warning.", False),
     _f("passed", pa.bool_(), "TRUE passed, FALSE failed, NULL not evaluable."),
     _f("expected", pa.float64(), "What the rule expects (e.g. the sum of the parts)."),
@@ -122,6 +127,36 @@ CHECK_RESULTS = _schema(
     ),
     _f("message", pa.string(), "The finding in words, with the values and labels involved.", False),
     _f("locator", pa.string(), "Where the values involved were printed."),
+)
+
+NARRATIVE_CLAIMS = _schema(
+    "Every numeric claim in a report's prose (a number with a unit, and the percentage printed "
+    "after it), and phrases that imply a number (所有申请均已办结). pattern_id and target say "
+    "which table cells a claim restates; claims that restate no cell are kept and are not "
+    "failures. The checks of matched claims are check_results rows of kind narrative.",
+    _f("report_id", pa.string(), "The report (reports.report_id).", False),
+    _f("claim_no", pa.int32(), "Number of the claim within the report, in reading order.", False),
+    _f("kind", pa.string(), "count | count_and_percent | phrase.", False),
+    _f(
+        "sentence",
+        pa.string(),
+        "The sentence as printed (NFKC-normalised, at most 300 chars).",
+        False,
+    ),
+    _f("locator", pa.string(), "Where the claim's number (or phrase sentence) starts.", False),
+    _f("number", pa.float64(), "The number stated (0 for a phrase such as 均已办结).", False),
+    _f("unit", pa.string(), "The unit printed after it: 件, 条, 人次, 场次, 万元 …"),
+    _f(
+        "approximate",
+        pa.bool_(),
+        "Stated as approximate (约, 近, 超, 余, 多, 万): never checked as an equality.",
+        False,
+    ),
+    _f("percent", pa.float64(), "The percentage printed after the number (占Y%), if any."),
+    _f("percent_decimals", pa.int32(), "Decimals printed in the percentage."),
+    _f("percent_approximate", pa.bool_(), "The percentage was stated as approximate (约占)."),
+    _f("pattern_id", pa.string(), "The narrative pattern that matched (NULL: restates no cell)."),
+    _f("target", pa.string(), "The indicators (column total) the claim restates, ' + '-joined."),
 )
 
 INDICATORS = _schema(
@@ -176,6 +211,7 @@ TABLES: dict[str, pa.Schema] = {
     "reports": REPORTS,
     "observations": OBSERVATIONS,
     "check_results": CHECK_RESULTS,
+    "narrative_claims": NARRATIVE_CLAIMS,
     "indicators": INDICATORS,
     "rules": RULES,
     "core_indicator_map": CORE_INDICATOR_MAP,

@@ -29,6 +29,7 @@ def _row(report_id: str, rule_id: str, bad: pd.DataFrame, message: str) -> dict:
     return {
         "report_id": report_id,
         "rule_id": rule_id,
+        "check": rule_id,
         "breakdown": "total",
         "op": "=",
         "expected": 0.0,

@@ -52,7 +52,7 @@ def results(tmp_path_factory, seed_text):
     untitled = seed_text.split("\n", 1)[1].replace("长春市2012年政府信息公开", "2012年政府信息公开")
     (raw / "no_title.txt").write_text(untitled, encoding="utf-8")
     cat = default()
-    reports, obs = ingest_files(sorted(raw.iterdir()), raw, cat)
+    reports, obs, _ = ingest_files(sorted(raw.iterdir()), raw, cat)
     frames = {
         "evaluations": evaluate_rules(obs, reports, cat),
         "observations": obs,

@@ -11,6 +11,7 @@ from expectations.suites import all_suites
 from tests.conftest import FIXTURES
 from transforms.catalogue import default
 from transforms.ingest import ingest_files
+from transforms.narrative import evaluate_narrative
 from transforms.reconcile import combine, evaluate_rules
 from transforms.semantic import evaluate_semantic
 
@@ -53,10 +54,12 @@ BREAKS = {
 }
 
 
-def _checks(reports: pd.DataFrame, obs: pd.DataFrame, tmp_path) -> pd.DataFrame:
+def _checks(reports, obs, tmp_path, claims=None) -> pd.DataFrame:
     cat = default()
+    narrative = evaluate_narrative(claims, obs, cat) if claims is not None else obs.iloc[:0]
+    evaluations = [evaluate_rules(obs, reports, cat), evaluate_semantic(obs, reports)]
     frames = {
-        "evaluations": combine(evaluate_rules(obs, reports, cat), evaluate_semantic(obs, reports)),
+        "evaluations": combine(*evaluations, *([narrative] if claims is not None else [])),
         "observations": obs,
         "reports": reports[reports["status"] == "parsed"],
     }
@@ -67,8 +70,8 @@ def _checks(reports: pd.DataFrame, obs: pd.DataFrame, tmp_path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    reports, obs = ingest_files([FIXTURES / f for f in FILES], FIXTURES, default())
-    return reports, obs, _checks(reports, obs, tmp_path_factory.mktemp("x"))
+    reports, obs, claims = ingest_files([FIXTURES / f for f in FILES], FIXTURES, default())
+    return reports, obs, _checks(reports, obs, tmp_path_factory.mktemp("x"), claims)
 
 
 def _failed(checks: pd.DataFrame, report: str) -> pd.DataFrame:
@@ -128,9 +131,26 @@ def test_the_blank_word_form_gives_blank_findings_and_no_arithmetic(real):
     }
 
 
-def test_hongze_2024_table_checks_pass(real):
+def test_hongze_2024_tables_pass_and_its_prose_fails(real):
     _, _, checks = real
-    assert _failed(checks, "huaian_hongze_qu_2024.pdf").empty
+    failed = _failed(checks, "huaian_hongze_qu_2024.pdf")
+    assert failed[["check_id", "kind", "expected", "actual"]].values.tolist() == [
+        ["narrative_received", "narrative", 95.0, 17.0]  # prose: 受理…申请 17 件; table 三: 95
+    ]
+    assert "受理政府信息公开申请 17 件" in failed["message"].iloc[0]
+
+
+def test_huaian_2024_prose_restates_its_tables(real):
+    _, _, checks = real
+    prose = checks[(checks["report"] == "huaian_shi_2024.pdf") & (checks["kind"] == "narrative")]
+    assert len(prose) >= 12 and prose["passed"].all()
+    ids = set(prose["check_id"])
+    assert {"narrative_received", "narrative_completed", "narrative_carried_over"} <= ids
+    assert {
+        "narrative_carried_forward",
+        "narrative_review_total",
+        "narrative_litigation_upheld",
+    } <= ids
 
 
 def test_pingtan_2020_outcomes_do_not_add_up_in_two_columns(real):

@@ -16,7 +16,7 @@ def _identity(rule_id: str) -> ExpectationSpec:
         "error",
         "ExpectColumnValuesToBeBetween",
         {"column": "violation", "min_value": 0, "max_value": 0},
-        where=("rule_id", rule_id),
+        where=("check", rule_id),
     )
 
 
@@ -24,6 +24,7 @@ EVALUATIONS = pd.DataFrame(
     {
         "report_id": ["a", "a", "b", "b"],
         "rule_id": ["r1", "r2", "r1", "r2"],
+        "check": ["r1", "r2", "r1", "r2"],
         "breakdown": ["total"] * 4,
         "op": ["="] * 4,
         "expected": [3.0, 5.0, 3.0, None],

@@ -14,7 +14,7 @@ from transforms.reconcile import evaluate_rules
 def evaluate(tmp_path, seed_text):
     def run(changes):
         (tmp_path / "r.txt").write_text(mutate_lines(seed_text, changes), encoding="utf-8")
-        reports, obs = ingest_files([tmp_path / "r.txt"], tmp_path, default())
+        reports, obs, _ = ingest_files([tmp_path / "r.txt"], tmp_path, default())
         return evaluate_rules(obs, reports, default()).set_index("rule_id")
 
     return run

@@ -129,6 +129,39 @@ class Position:
 
 
 @dataclass(frozen=True)
+class NarrativePattern:
+    """How a numeric claim in the prose names the table cells it restates (see narrative.csv).
+
+    A claim matches when `sentence` is found in its sentence before the number, `before` at the
+    end of its clause before the number, and `after` at the start of the text after its unit.
+    `target` is the sum of indicators (column total) the number must equal; `alt_target` a second
+    reading (e.g. received including carried-over requests); `base` the total a percentage
+    printed after the number ("占46.1%") is computed from.
+    """
+
+    family: str
+    pattern_id: str
+    sentence: str
+    before: str
+    after: str
+    target: tuple[str, ...]
+    alt_target: tuple[str, ...]
+    base: tuple[str, ...]
+    label_zh: str
+
+
+@dataclass(frozen=True)
+class PhrasePattern:
+    """A claim in words with no number ("所有申请均已办结"): `target` must then be 0."""
+
+    family: str
+    pattern_id: str
+    phrase: str
+    target: tuple[str, ...]
+    label_zh: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     templates: tuple[Template, ...]
     indicators: tuple[Indicator, ...]
@@ -139,6 +172,8 @@ class Catalogue:
     columns: tuple[ColumnMapping, ...]
     proactive: tuple[ProactiveHeader, ...]
     positions: tuple[Position, ...]
+    narrative: tuple[NarrativePattern, ...] = ()
+    phrases: tuple[PhrasePattern, ...] = ()
 
     @property
     def codes(self) -> frozenset[str]:
@@ -240,6 +275,14 @@ def load(folder: Path = HERE) -> Catalogue:
             Position(**{**r, "position": int(r["position"])})
             for r in _rows("positional.csv", folder)
         ),
+        narrative=tuple(
+            NarrativePattern(**{**r, **{k: _terms(r[k]) for k in ("target", "alt_target", "base")}})
+            for r in _rows("narrative.csv", folder)
+        ),
+        phrases=tuple(
+            PhrasePattern(**{**r, "target": _terms(r["target"])})
+            for r in _rows("narrative_phrases.csv", folder)
+        ),
     )
     problems = integrity_problems(cat)
     if problems:
@@ -260,7 +303,23 @@ def integrity_problems(cat: Catalogue) -> list[str]:
         + _reference_problems(cat)
         + _rule_problems(cat)
         + _alias_problems(cat)
+        + _narrative_problems(cat)
     )
+
+
+def _narrative_problems(cat: Catalogue) -> list[str]:
+    out = []
+    for p in (*cat.narrative, *cat.phrases):
+        terms = p.target + getattr(p, "alt_target", ()) + getattr(p, "base", ())
+        out += [
+            f"narrative {p.pattern_id}: unknown indicator {c}" for c in terms if c not in cat.codes
+        ]
+        for field in ("sentence", "before", "after", "phrase"):
+            try:
+                re.compile(getattr(p, field, ""))
+            except re.error as exc:
+                out.append(f"narrative {p.pattern_id}: bad {field} pattern: {exc}")
+    return out
 
 
 def _duplicates(values: list[str]) -> set[str]:

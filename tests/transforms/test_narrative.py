@@ -1,0 +1,100 @@
+"""Prose ↔ table: claims extracted from real reports, and prose edited to contradict the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import FIXTURES, SEED
+from transforms.catalogue import default
+from transforms.ingest import ingest_file
+from transforms.narrative import evaluate_narrative
+
+
+def _evaluate(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    result = ingest_file(path, path.parent, default())
+    claims = pd.DataFrame(list(result.claims))
+    return claims, evaluate_narrative(claims, result.observations, default()).set_index("rule_id")
+
+
+def _edited(tmp_path, old: str, new: str) -> Path:
+    text = SEED.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "edited.txt"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_seed_prose_restates_its_table_without_a_failure():
+    claims, ev = _evaluate(SEED)
+    assert len(ev) == 50 and (ev["violation"] == 0).all()
+    online = ev.loc["narrative_requests_online_percent"]
+    assert online["actual"] == 46.1 and round(online["expected"], 2) == 46.08  # 4768 / 10348
+    row = claims.set_index("pattern_id").loc["proactive_own_level"]
+    assert (row["number"], row["percent"], row["locator"]) == (332160, 84.89, "line 12, char 47")
+    line = SEED.read_text(encoding="utf-8").split("\n")[11]
+    assert line[46:].startswith("332160条，占比84.89%")
+
+
+def test_approximations_are_kept_but_never_checked():
+    claims, ev = _evaluate(SEED)
+    granted = claims.set_index("pattern_id").loc["requests_granted"]  # 10094件，约占98%
+    assert granted["percent_approximate"] and "narrative_requests_granted_percent" not in ev.index
+    hits = claims[claims["number"] == 20_610_000]  # 网站点击次数约2061万余次
+    assert len(hits) == 1 and hits["approximate"].all() and hits["pattern_id"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "rule", "expected", "actual"),
+    [
+        ("已答复10254件", "已答复10255件", "narrative_requests_answered", 10254, 10255),
+        (
+            "网上申请数4768件，占46.1%",
+            "网上申请数4768件，占47.1%",
+            "narrative_requests_online_percent",
+            None,
+            47.1,
+        ),
+        ("否决公开137件", "否决公开173件", "narrative_requests_refused", 137, 173),
+    ],
+)
+def test_prose_edited_to_contradict_fails_exactly_that_claim(
+    tmp_path, old, new, rule, expected, actual
+):
+    _, ev = _evaluate(_edited(tmp_path, old, new))
+    failed = ev[ev["violation"] > 0]
+    assert list(failed.index) == [rule]
+    assert failed.loc[rule, "actual"] == actual
+    if expected is not None:
+        assert failed.loc[rule, "expected"] == expected
+
+
+def test_hongze_2024_prose_17_against_table_95():
+    _, ev = _evaluate(FIXTURES / "huaian_hongze_qu_2024.pdf")
+    row = ev.loc["narrative_received"]
+    assert (row["expected"], row["actual"]) == (95, 17)
+    assert "differs from the table (95)" in row["message"]
+
+
+def test_received_including_carried_over_is_accepted_and_named(tmp_path):
+    pdf_text = (FIXTURES / "huaian_shi_2024.md").read_text(encoding="utf-8")
+    path = tmp_path / "huaian.md"  # 3119 new + 34 carried over = 3153
+    path.write_text(pdf_text.replace("申请 3119 件", "申请 3153 件", 1), encoding="utf-8")
+    _, ev = _evaluate(path)
+    row = ev.loc["narrative_received"]
+    assert row["violation"] == 0
+    assert (
+        "read as requests.new_received + requests.carried_over (3153), not 3119" in row["message"]
+    )
+
+
+def test_all_completed_phrase_is_checked_against_carried_forward(tmp_path):
+    text = (FIXTURES / "huaian_shi_2024.md").read_text(encoding="utf-8")
+    path = tmp_path / "huaian.md"
+    path.write_text(text.replace("均在法定期限内予以答复", "所有申请均已办结", 1), encoding="utf-8")
+    _, ev = _evaluate(path)
+    row = ev.loc["narrative_all_completed"]
+    assert (row["expected"], row["violation"]) == (103, 103)  # 103 carried forward
+    assert "contradicts the table" in row["message"]
