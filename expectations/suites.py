@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from transforms.catalogue import Catalogue
 from transforms.cells import READ_STATUSES
+from transforms.crossyear import CROSS_YEAR_RULES
 from transforms.semantic import SEMANTIC_RULES
 
 
@@ -52,6 +53,18 @@ def identity_suite(catalogue: Catalogue) -> SuiteSpec:
         )
         for rule_id, text in SEMANTIC_RULES.items()
     )
+    cross_year = tuple(
+        ExpectationSpec(
+            rule_id,
+            "cross_year",
+            severity,
+            "ExpectColumnValuesToBeBetween",
+            {"column": "violation", "min_value": 0, "max_value": 0},
+            text,
+            where=("check", rule_id),
+        )
+        for rule_id, (severity, text) in CROSS_YEAR_RULES.items()
+    )
     narrative = ExpectationSpec(
         "narrative",
         "narrative",
@@ -67,6 +80,7 @@ def identity_suite(catalogue: Catalogue) -> SuiteSpec:
         "evaluations",
         (
             *semantic,
+            *cross_year,
             narrative,
             *(
                 ExpectationSpec(

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from expectations.runner import validate
 from expectations.suites import all_suites
 from transforms import catalogue as catalogue_module
+from transforms.crossyear import evaluate_cross_year
 from transforms.curated import catalogue_frames, write_all
 from transforms.ingest import discover, ingest_files
 from transforms.narrative import evaluate_narrative
@@ -49,6 +50,7 @@ def reconcile(observations, reports, claims):
         evaluate_rules(observations, reports, catalogue),
         evaluate_semantic(observations, reports),
         evaluate_narrative(claims, observations, catalogue),
+        evaluate_cross_year(reports, observations),
     )
 
 

@@ -114,7 +114,7 @@ CHECK_RESULTS = _schema(
     _f(
         "kind",
         pa.string(),
-        "identity | semantic | narrative | structure | completeness | metadata.",
+        "identity | semantic | narrative | cross_year | structure | completeness | metadata.",
         False,
     ),
     _f("severity", pa.string(), "error | warning.", False),

@@ -32,7 +32,7 @@ _DUCKDB_TYPES = {
     pa.bool_(): "BOOLEAN",
 }
 
-VIEWS = {
+VIEWS = {  # created in this order (later views read earlier ones)
     "core_indicators": (
         "Harmonised core indicators, comparable across every template: one row per parsed report "
         "and core indicator. value is the sum of the mapped indicators (core_indicator_map) and "
@@ -60,6 +60,26 @@ VIEWS = {
             "indicator": "Harmonised code: requests_received, requests_completed, "
             "requests_granted, requests_partially_granted, review_cases, litigation_cases.",
             "value": "The harmonised value; NULL when a part is blank or missing (never a guess).",
+        },
+    ),
+    "body_year_series": (
+        "Each core indicator per body per year, with the change from the body's previous year "
+        "(NULL when that year has no report: gaps are not bridged). Bodies are as printed in "
+        "the reports' titles.",
+        """
+        SELECT body, report_year, indicator, value,
+               CASE WHEN lag(report_year) OVER w = report_year - 1
+                    THEN value - lag(value) OVER w END AS change_from_previous_year
+        FROM core_indicators
+        WINDOW w AS (PARTITION BY body, indicator ORDER BY report_year)
+        """,
+        {
+            "body": "Issuing body as named in the report.",
+            "report_year": "The year reported on.",
+            "indicator": "Harmonised core indicator code.",
+            "value": "The value that year (NULL when blank or unreadable).",
+            "change_from_previous_year": "value minus the previous year's value; NULL when the "
+            "previous year has no report or either value is NULL.",
         },
     ),
 }

@@ -1,0 +1,186 @@
+"""Cross-year checks: a body's report against the same body's report of the year before.
+
+In: reports and observations (all reports of the run). Out: evaluation rows (shape of
+`reconcile.evaluate_rules`, check `cross_year_*`) on the later report, naming both reports.
+
+- `cross_year_carry_over` (national, every column): 上年结转(Y) = 结转下年度(Y−1).
+- `cross_year_in_force` (national 2021 table 二, soft: revisions are counted inconsistently, so a
+  warning): 现行有效件数(Y) = 现行有效件数(Y−1) + 本年制发件数(Y) − 本年废止件数(Y), for 规章 and
+  行政规范性文件.
+- `cross_year_cumulative` (forms with a cumulative column, breakdown `cumulative`, e.g. Fujian's
+  历年累计): cumulative(Y) = cumulative(Y−1) + year(Y), per indicator.
+
+Bodies are paired by `body_key` (the printed name without 人民政府/管委会 and spaces); a body-year
+printed by two different files is a conflict and is not paired. Years with no report (gaps) are
+not checked.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from transforms.cells import READ_STATUSES
+from transforms.reconcile import EVALUATION_COLUMNS
+
+_SUFFIX = re.compile(r"(人民政府|政府|管理委员会|管委会|办公室)$")
+COLUMNS = (
+    "natural_person",
+    "business",
+    "research",
+    "social_welfare",
+    "legal_service",
+    "other_org",
+    "total",
+)
+CROSS_YEAR_RULES = {
+    "cross_year_carry_over": ("error", "上年结转(Y) = 结转下年度(Y−1), in every column"),
+    "cross_year_in_force": (
+        "warning",
+        "现行有效件数(Y) = 现行有效件数(Y−1) + 本年制发(Y) − 本年废止(Y)",
+    ),
+    "cross_year_cumulative": ("error", "历年累计(Y) = 历年累计(Y−1) + 本年度(Y)"),
+}
+
+
+def body_key(body: str | None) -> str | None:
+    """The name a body's reports are paired by across years."""
+    if not body:
+        return None
+    key = re.sub(r"\s+", "", body)
+    while _SUFFIX.search(key) and len(_SUFFIX.sub("", key)) >= 2:
+        key = _SUFFIX.sub("", key)
+    return key
+
+
+def _pairs(reports: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
+    parsed = reports[(reports["status"] == "parsed") & reports["report_year"].notna()]
+    parsed = parsed.assign(key=parsed["body"].map(body_key)).dropna(subset=["key"])
+    unique = parsed.groupby(["key", "report_year"]).filter(lambda g: len(g) == 1)
+    by_year = {(r.key, int(r.report_year)): r for _, r in unique.iterrows()}
+    return [
+        (by_year[(k, y - 1)], r) for (k, y), r in sorted(by_year.items()) if (k, y - 1) in by_year
+    ]
+
+
+def _name(report) -> str:
+    return f"{report.source_file}, {int(report.report_year)}"
+
+
+def _row(rule_id: str, later, earlier, breakdown, expected, actual, message, locator) -> dict:
+    return {
+        "report_id": later.report_id,
+        "rule_id": rule_id,
+        "check": rule_id,
+        "breakdown": breakdown,
+        "op": "=",
+        "expected": expected,
+        "actual": actual,
+        "violation": math.nan
+        if math.isnan(expected) or math.isnan(actual)
+        else abs(expected - actual),
+        "message": f"{message} ({_name(later)} against {_name(earlier)})",
+        "locator": locator,
+    }
+
+
+def _getter(observations: pd.DataFrame):
+    ok = observations[observations["value_status"].isin(READ_STATUSES)]
+    values = {
+        (r.report_id, r.indicator, r.breakdown): (float(r.value), r.locator)
+        for r in ok.itertuples(index=False)
+    }
+    return lambda rid, code, b: values.get((rid, code, b), (math.nan, None))
+
+
+def _carry_over(get, earlier, later) -> list[dict]:
+    out = []
+    for column in COLUMNS:
+        now, at_now = get(later.report_id, "requests.carried_over", column)
+        before, at_before = get(earlier.report_id, "requests.carried_forward", column)
+        if at_now is None and at_before is None:
+            continue
+        message = f"上年结转 {now:g} vs 上年报告结转下年度 {before:g}"
+        out.append(
+            _row(
+                "cross_year_carry_over",
+                later,
+                earlier,
+                column,
+                before,
+                now,
+                message,
+                f"{at_now}; previous: {at_before}",
+            )
+        )
+    return out
+
+
+def _in_force(get, earlier, later) -> list[dict]:
+    out = []
+    for item in ("rules", "normative_docs"):
+        codes = [f"proactive.{item}.{m}" for m in ("in_force", "issued", "repealed")]
+        now, at_now = get(later.report_id, codes[0], "total")
+        before, at_before = get(earlier.report_id, codes[0], "total")
+        issued, _ = get(later.report_id, codes[1], "total")
+        repealed, _ = get(later.report_id, codes[2], "total")
+        if at_now is None or at_before is None:
+            continue  # not printed in one of the years (e.g. the 2019 form has no 现行有效件数)
+        expected = before + issued - repealed
+        message = (
+            f"{item} 现行有效 {now:g} vs 上年 {before:g} + 制发 {issued:g} − 废止 {repealed:g}"
+        )
+        out.append(
+            _row(
+                "cross_year_in_force",
+                later,
+                earlier,
+                f"row proactive.{item}",
+                expected,
+                now,
+                message,
+                at_now,
+            )
+        )
+    return out
+
+
+def _cumulative(get, observations, earlier, later) -> list[dict]:
+    codes = observations.loc[
+        (observations["report_id"] == later.report_id)
+        & (observations["breakdown"] == "cumulative"),
+        "indicator",
+    ]
+    out = []
+    for code in sorted(codes.dropna().unique()):
+        now, at_now = get(later.report_id, code, "cumulative")
+        before, _ = get(earlier.report_id, code, "cumulative")
+        year, _ = get(later.report_id, code, "year")
+        message = f"{code} 历年累计 {now:g} vs 上年累计 {before:g} + 本年度 {year:g}"
+        out.append(
+            _row(
+                "cross_year_cumulative",
+                later,
+                earlier,
+                f"row {code}",
+                before + year,
+                now,
+                message,
+                at_now,
+            )
+        )
+    return out
+
+
+def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
+    """Evaluation rows for every pair of consecutive-year reports of one body."""
+    get = _getter(observations)
+    rows = []
+    for earlier, later in _pairs(reports):
+        rows += _carry_over(get, earlier, later) + _in_force(get, earlier, later)
+        rows += _cumulative(get, observations, earlier, later)
+    return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
+        {"expected": "float64", "actual": "float64", "violation": "float64"}
+    )
