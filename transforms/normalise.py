@@ -62,6 +62,7 @@ def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd
                 "raw_value": cell.text,
                 "label_as_printed": cell.label,
                 "group_as_printed": cell.group,
+                "column_as_printed": cell.column,
                 "section": cell.section,
                 "unit": catalogue.indicator(code).unit if code else None,
                 "locator": cell.locator,

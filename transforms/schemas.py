@@ -84,6 +84,12 @@ OBSERVATIONS = _schema(
     _f("raw_value", pa.string(), "The cell exactly as printed.", False),
     _f("label_as_printed", pa.string(), "The row label exactly as printed.", False),
     _f("group_as_printed", pa.string(), "The row group label as printed ('' when none).", False),
+    _f(
+        "column_as_printed",
+        pa.string(),
+        "The column header as printed (e.g. 2012年发生数, 自然人).",
+        False,
+    ),
     _f("section", pa.string(), "The table section as printed (e.g. 一、基本情况).", False),
     _f("unit", pa.string(), "Unit of value (indicators.unit)."),
     _f(

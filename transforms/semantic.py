@@ -5,6 +5,9 @@ when the check holds, 1 when it fails), judged by the same Great Expectations su
 
 - `semantic_town_rules`: a town or street office (乡, 镇, 街道) has no power to issue 规章, so
   it must report none (issued, in force, made, published).
+- `semantic_table_year`: a column header that names a year ("2017年度", "2012年发生数") must
+  name the report year; a 2018 report whose table says 2017年度 reports the wrong period (or
+  last year's table).
 - `semantic_fees_in_10k_yuan`: table 二's 行政事业性收费 amount is in 万元; a cell printed with
   the unit 元 (and not 万元) is a yuan figure typed into a 10⁴ column.
 """
@@ -18,11 +21,13 @@ import pandas as pd
 from transforms.reconcile import EVALUATION_COLUMNS
 
 SEMANTIC_RULES = {
+    "semantic_table_year": "统计表所列年度与报告年度一致 (the table's period is the report year)",
     "semantic_town_rules": "乡镇、街道不制发规章 (a town or street office issues no 规章)",
     "semantic_fees_in_10k_yuan": "行政事业性收费以万元填报 (fees are in 万元, not 元)",
 }
 _TOWN = re.compile(r"(?:乡|镇|街道|街道办事处)(?:人民政府)?$")
 _FEES = "proactive.fees.amount_10k_yuan"
+_HEADER_YEAR = r"((?:19|20)\d\d)\s*年"
 
 
 def _row(report_id: str, rule_id: str, bad: pd.DataFrame, message: str) -> dict:
@@ -73,10 +78,35 @@ def _fee_rows(obs: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _year_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
+    years = dict(zip(reports["report_id"], reports["report_year"], strict=True))
+    printed = obs.assign(
+        header_year=obs["column_as_printed"].str.extract(_HEADER_YEAR, expand=False)
+    )
+    printed = printed.dropna(subset=["header_year"])
+    out = []
+    for report_id, cells in printed.groupby("report_id"):
+        year = years.get(report_id)
+        if year is None or pd.isna(year):
+            continue
+        bad = cells[cells["header_year"].astype(int) != int(year)]
+        headers = ", ".join(sorted(set(cells["column_as_printed"])))
+        verdict = f"not the report year {int(year)}" if len(bad) else f"the report year {int(year)}"
+        first = bad.drop_duplicates("column_as_printed")
+        out.append(
+            _row(report_id, "semantic_table_year", first, f"table period {headers}: {verdict}")
+        )
+    return out
+
+
 def evaluate_semantic(observations: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     """One row per applicable semantic check per report."""
     parsed = reports[reports["status"] == "parsed"]
-    rows = _town_rows(observations, parsed) + _fee_rows(observations)
+    rows = (
+        _town_rows(observations, parsed)
+        + _fee_rows(observations)
+        + _year_rows(observations, parsed)
+    )
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
         {"expected": "float64", "actual": "float64", "violation": "float64"}
     )

@@ -55,7 +55,7 @@ def test_summary_counts(run):
         summary.reports_failed,
         summary.duplicates,
     ) == (5, 1, 3, 1)
-    assert (summary.observations, summary.checks_run, summary.checks_failed) == (55, 73, 0)
+    assert (summary.observations, summary.checks_run, summary.checks_failed) == (55, 74, 0)
 
 
 def test_every_raw_file_has_a_row_with_a_reason(run):
@@ -107,7 +107,7 @@ def test_every_check_on_the_sample_passes(run):
     rows = con.execute(
         "SELECT check_id, passed, message FROM check_results WHERE report_id = ?", [_seed_id(con)]
     ).fetchall()
-    assert len(rows) == 73  # 23 table and structure checks, 50 checks of the prose
+    assert len(rows) == 74  # 24 table, structure and semantic checks, 50 of the prose
     assert [r for r in rows if r[1] is not True] == []
     prose = [r for r in rows if r[0].startswith("narrative_")]
     assert len(prose) == 50

@@ -98,3 +98,15 @@ def test_all_completed_phrase_is_checked_against_carried_forward(tmp_path):
     row = ev.loc["narrative_all_completed"]
     assert (row["expected"], row["violation"]) == (103, 103)  # 103 carried forward
     assert "contradicts the table" in row["message"]
+
+
+def test_a_table_headed_with_another_year_is_a_semantic_finding(tmp_path):
+    from transforms.ingest import ingest_files
+    from transforms.semantic import evaluate_semantic
+
+    path = _edited(tmp_path, "\t2012年发生数\n\n\t人员配置", "\t2011年发生数\n\n\t人员配置")
+    reports, obs, _ = ingest_files([path], tmp_path, default())
+    ev = evaluate_semantic(obs, reports).set_index("rule_id")
+    row = ev.loc["semantic_table_year"]
+    assert row["violation"] == 1 and "not the report year 2012" in row["message"]
+    assert "2011年发生数" in row["message"]
