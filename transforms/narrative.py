@@ -183,9 +183,9 @@ def _table_value(values: dict, report_id: str, terms: tuple[str, ...]) -> float 
 
 
 def _values(observations: pd.DataFrame) -> dict[tuple[str, str], float]:
-    ok = observations[
-        (observations["breakdown"] == "total") & observations["value_status"].isin(READ_STATUSES)
-    ]
+    # the figure of the report year: column `total`, or `year` beside a cumulative column
+    this_year = observations["breakdown"].isin(["total", "year"])
+    ok = observations[this_year & observations["value_status"].isin(READ_STATUSES)]
     return {(r.report_id, r.indicator): float(r.value) for r in ok.itertuples(index=False)}
 
 
