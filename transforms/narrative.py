@@ -273,7 +273,11 @@ def _percent_check(claim, pattern: NarrativePattern, values: dict) -> dict:
 
 
 def _phrase_check(claim, values: dict, catalogue: Catalogue) -> dict:
-    pattern = next(p for p in catalogue.phrases if p.pattern_id == claim.pattern_id)
+    pattern = next(  # pattern ids repeat across families: the target tells them apart
+        p
+        for p in catalogue.phrases
+        if (p.pattern_id, " + ".join(p.target)) == (claim.pattern_id, claim.target)
+    )
     rule_id = f"narrative_{pattern.pattern_id}"
     table = _table_value(values, claim.report_id, pattern.target)
     said = f"{pattern.label_zh}: “{claim.sentence}”"

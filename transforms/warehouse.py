@@ -32,6 +32,12 @@ _DUCKDB_TYPES = {
     pa.bool_(): "BOOLEAN",
 }
 
+_APPEAL_COLUMNS = ",\n".join(
+    f"max(value) FILTER (WHERE indicator = 'appeals.{g}.{o}') AS {g}_{o}"
+    for g in ("review", "litigation_direct", "litigation_after_review")
+    for o in ("upheld", "corrected", "other", "pending", "total")
+)
+
 VIEWS = {  # created in this order (later views read earlier ones)
     "core_indicators": (
         "Harmonised core indicators, comparable across every template: one row per parsed report "
@@ -80,6 +86,135 @@ VIEWS = {  # created in this order (later views read earlier ones)
             "value": "The value that year (NULL when blank or unreadable).",
             "change_from_previous_year": "value minus the previous year's value; NULL when the "
             "previous year has no report or either value is NULL.",
+        },
+    ),
+    "requests_matrix": (
+        "National table 三 as printed: one row per report and request row (requests.<row>), the "
+        "seven applicant columns as columns. NULL where a cell is blank or unreadable.",
+        """
+        SELECT o.report_id, r.body, r.report_year, o.indicator,
+               any_value(o.label_as_printed) AS label_as_printed,
+               max(value) FILTER (WHERE breakdown = 'natural_person') AS natural_person,
+               max(value) FILTER (WHERE breakdown = 'business') AS business,
+               max(value) FILTER (WHERE breakdown = 'research') AS research,
+               max(value) FILTER (WHERE breakdown = 'social_welfare') AS social_welfare,
+               max(value) FILTER (WHERE breakdown = 'legal_service') AS legal_service,
+               max(value) FILTER (WHERE breakdown = 'other_org') AS other_org,
+               max(value) FILTER (WHERE breakdown = 'total') AS total
+        FROM observations o JOIN reports r USING (report_id)
+        WHERE o.indicator LIKE 'requests.%'
+        GROUP BY o.report_id, r.body, r.report_year, o.indicator
+        """,
+        {
+            "report_id": "The report.",
+            "body": "Issuing body.",
+            "report_year": "The year reported on.",
+            "indicator": "The table 三 row (requests.<row>).",
+            "label_as_printed": "The row label as printed.",
+            "natural_person": "The natural_person column.",
+            "business": "The business column.",
+            "research": "The research column.",
+            "social_welfare": "The social_welfare column.",
+            "legal_service": "The legal_service column.",
+            "other_org": "The other_org column.",
+            "total": "The total column.",
+        },
+    ),
+    "appeals": (
+        "National table 四 wide: one row per report, the 15 numbers as columns "
+        "(<group>_<outcome>: review, litigation_direct, litigation_after_review × upheld, "
+        "corrected, other, pending, total).",
+        """
+        SELECT o.report_id, r.body, r.report_year,
+               """
+        + _APPEAL_COLUMNS
+        + """
+        FROM observations o JOIN reports r USING (report_id)
+        WHERE o.indicator LIKE 'appeals.%'
+        GROUP BY o.report_id, r.body, r.report_year
+        """,
+        {
+            "report_id": "The report.",
+            "body": "Issuing body.",
+            "report_year": "The year reported on.",
+            "review_upheld": "appeals.review.upheld.",
+            "review_corrected": "appeals.review.corrected.",
+            "review_other": "appeals.review.other.",
+            "review_pending": "appeals.review.pending.",
+            "review_total": "appeals.review.total.",
+            "litigation_direct_upheld": "appeals.litigation_direct.upheld.",
+            "litigation_direct_corrected": "appeals.litigation_direct.corrected.",
+            "litigation_direct_other": "appeals.litigation_direct.other.",
+            "litigation_direct_pending": "appeals.litigation_direct.pending.",
+            "litigation_direct_total": "appeals.litigation_direct.total.",
+            "litigation_after_review_upheld": "appeals.litigation_after_review.upheld.",
+            "litigation_after_review_corrected": "appeals.litigation_after_review.corrected.",
+            "litigation_after_review_other": "appeals.litigation_after_review.other.",
+            "litigation_after_review_pending": "appeals.litigation_after_review.pending.",
+            "litigation_after_review_total": "appeals.litigation_after_review.total.",
+        },
+    ),
+    "findings": (
+        "Every failed check with the report's body, year and source file, the evidence (message, "
+        "expected, actual) and where it was printed. Not evaluable checks are not findings.",
+        """
+        SELECT r.body, r.report_year, r.source_file, c.report_id, c.check_id, c.kind,
+               c.severity, c.breakdown, c.expected, c.actual, c.message, c.locator
+        FROM check_results c JOIN reports r USING (report_id)
+        WHERE c.passed = false
+        """,
+        {
+            "body": "Issuing body.",
+            "report_year": "The year reported on.",
+            "source_file": "The raw file.",
+            "report_id": "The report.",
+            "check_id": "The rule or check that failed.",
+            "kind": "identity | semantic | narrative | cross_year | structure | completeness | "
+            "metadata.",
+            "severity": "error | warning.",
+            "breakdown": "The column (or row) checked.",
+            "expected": "What the rule expects.",
+            "actual": "What was printed.",
+            "message": "The finding in words.",
+            "locator": "Where the values were printed.",
+        },
+    ),
+    "report_quality": (
+        "One row per raw file: its status, how many checks ran and failed, and how many cells "
+        "were blank, ambiguous, unreadable or carried an unknown label.",
+        """
+        SELECT r.report_id, r.source_file, r.body, r.report_year, r.template, r.status,
+               r.n_values,
+               (SELECT count(*) FROM check_results c
+                 WHERE c.report_id = r.report_id AND c.passed IS NOT NULL) AS checks_run,
+               (SELECT count(*) FROM check_results c
+                 WHERE c.report_id = r.report_id AND c.passed = false) AS checks_failed,
+               (SELECT count(*) FROM observations o
+                 WHERE o.report_id = r.report_id AND o.value_status = 'blank') AS blank_cells,
+               (SELECT count(*) FROM observations o
+                 WHERE o.report_id = r.report_id AND o.value_status = 'ambiguous')
+                 AS ambiguous_cells,
+               (SELECT count(*) FROM observations o
+                 WHERE o.report_id = r.report_id
+                   AND o.value_status IN ('unreadable', 'approximate')) AS unreadable_cells,
+               (SELECT count(*) FROM observations o
+                 WHERE o.report_id = r.report_id AND o.indicator IS NULL) AS unmapped_labels
+        FROM reports r
+        """,
+        {
+            "report_id": "The report.",
+            "source_file": "The raw file.",
+            "body": "Issuing body.",
+            "report_year": "The year reported on.",
+            "template": "Template family.",
+            "status": "What became of the file (reports.status).",
+            "n_values": "Table values captured.",
+            "checks_run": "Checks evaluated.",
+            "checks_failed": "Checks failed (findings).",
+            "blank_cells": "Cells printed blank (not zeros).",
+            "ambiguous_cells": "Flattened cells with more than one valid split.",
+            "unreadable_cells": "Cells that are not a number (or only an approximate one).",
+            "unmapped_labels": "Cells whose label the catalogue does not know.",
         },
     ),
 }
@@ -152,3 +287,19 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def query_read_only(path: Path, sql: str, max_rows: int = 200) -> str:
+    """Run one query on a read-only connection; the result as a printable table.
+
+    Raises RuntimeError with DuckDB's message when the query fails."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        relation = con.sql(sql)
+        if relation is None:
+            return "(no result)"
+        return relation.limit(max_rows).__str__() if max_rows else str(relation)
+    except duckdb.Error as exc:
+        raise RuntimeError(str(exc)) from exc
+    finally:
+        con.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import duckdb
@@ -9,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.pipeline import nianbao_pipeline
-from tests.conftest import SEED
+from tests.conftest import FIXTURES, SEED
 from transforms import schemas
 from transforms.warehouse import VIEWS
 
@@ -28,6 +29,7 @@ def run(prefect_api, tmp_path_factory):
     raw = tmp_path_factory.mktemp("raw")
     shutil.copy(SEED, raw / "000_427c93e62b0b516a.txt")
     shutil.copy(SEED, raw / "copy of the seed.txt")  # same bytes: a duplicate row
+    shutil.copy(FIXTURES / "huaian_hongze_qu_2023.pdf", raw)  # national form, two failed totals
     (raw / "empty.txt").write_bytes(b"")
     (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word")
     (raw / "子目录 with 'quotes'").mkdir()
@@ -49,13 +51,10 @@ def _seed_id(con) -> str:
 
 def test_summary_counts(run):
     summary, *_ = run
-    assert (
-        summary.files_seen,
-        summary.reports_read,
-        summary.reports_failed,
-        summary.duplicates,
-    ) == (5, 1, 3, 1)
-    assert (summary.observations, summary.checks_run, summary.checks_failed) == (55, 74, 0)
+    counts = (summary.files_seen, summary.reports_read, summary.reports_failed, summary.duplicates)
+    assert counts == (6, 2, 3, 1)
+    checks = (summary.observations, summary.checks_run, summary.checks_failed)
+    assert checks == (55 + 184, 74 + 51, 2)
 
 
 def test_every_raw_file_has_a_row_with_a_reason(run):
@@ -85,8 +84,10 @@ def test_core_indicators_answer_sql(run):
         ).fetchall()
     )
     assert got == CORE
-    body_year = con.execute("SELECT DISTINCT body, report_year FROM core_indicators").fetchall()
-    assert body_year == [("长春市", 2012)]
+    body_year = con.execute(
+        "SELECT DISTINCT body, report_year FROM core_indicators ORDER BY 2"
+    ).fetchall()
+    assert body_year == [("长春市", 2012), ("洪泽区人民政府", 2023)]
 
 
 def test_observations_hold_the_55_values(run):
@@ -163,3 +164,40 @@ def test_a_second_run_gives_identical_tables(run):
         } == before
     finally:
         fresh.close()
+
+
+def test_analyst_views_answer_sql(run):
+    _, con, *_ = run
+    findings = con.execute(
+        "SELECT source_file, check_id, expected, actual FROM findings ORDER BY check_id"
+    ).fetchall()
+    assert findings == [
+        ("huaian_hongze_qu_2023.pdf", "national_appeals_litigation_after_review", 5.0, 0.0),
+        ("huaian_hongze_qu_2023.pdf", "national_appeals_review", 11.0, 0.0),
+    ]
+    review = con.execute(
+        "SELECT review_upheld, review_corrected, review_total FROM appeals"
+    ).fetchall()
+    assert review == [(10.0, 1.0, 0.0)]
+    matrix = con.execute(
+        "SELECT natural_person, total FROM requests_matrix "
+        "WHERE indicator = 'requests.new_received'"
+    ).fetchall()
+    assert matrix == [(21.0, 21.0)]
+    quality = dict(con.execute("SELECT source_file, checks_failed FROM report_quality").fetchall())
+    assert quality["huaian_hongze_qu_2023.pdf"] == 2 and quality["empty.txt"] == 0
+    series = con.execute(
+        "SELECT count(*), count(change_from_previous_year) FROM body_year_series"
+    ).fetchone()
+    assert series == (12, 0)  # 2 bodies × 6 core indicators, no previous years
+
+
+def test_nianbao_sql_reads_the_warehouse_read_only(run, capsys):
+    from flows.cli import main
+
+    *_, curated = run
+    assert main(["sql", "SELECT count(*) AS n FROM findings", "--curated", str(curated)]) == 0
+    assert re.search(r"│\s+2 │", capsys.readouterr().out)
+    assert main(["sql", "DROP TABLE reports", "--curated", str(curated)]) == 1
+    assert "read-only" in capsys.readouterr().err
+    assert main(["sql", "SELECT 1", "--curated", str(curated / "nowhere")]) == 2

@@ -110,3 +110,18 @@ def test_a_table_headed_with_another_year_is_a_semantic_finding(tmp_path):
     row = ev.loc["semantic_table_year"]
     assert row["violation"] == 1 and "not the report year 2012" in row["message"]
     assert "2011年发生数" in row["message"]
+
+
+def test_fujian_2018_police_table_contradicts_its_prose_and_its_year():
+    from transforms.ingest import ingest_files
+    from transforms.semantic import evaluate_semantic
+
+    path = FIXTURES / "fujian_pingtan_2018_gonganju.html"
+    _, ev = _evaluate(path)
+    row = ev.loc["narrative_none_received"]  # prose: 2018年，未收到公民提出的公开政府信息申请
+    assert (row["expected"], row["actual"], row["violation"]) == (1, 0, 1)
+    assert ev.loc["narrative_no_appeals", "violation"] == 0
+    assert ev.loc["narrative_proactive_year", "violation"] == 0  # 2018年度…主动公开政府信息181条
+    reports, obs, _ = ingest_files([path], path.parent, default())
+    year = evaluate_semantic(obs, reports).set_index("rule_id").loc["semantic_table_year"]
+    assert year["violation"] == 1 and "2017年度" in year["message"]
