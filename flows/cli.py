@@ -1,6 +1,7 @@
 """The `nianbao` command line.
 
     nianbao run [--raw DIR] [--curated DIR] [--verbose]
+    nianbao sql "SELECT …" [--curated DIR]
 
 Exit codes: 0 the run completed (even when reports failed checks: findings are data, not
 errors); 1 the pipeline itself failed; 2 bad usage. On a terminal the run shows its progress
@@ -52,6 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for Parquet, Data Docs and warehouse.duckdb (default: data/curated)",
     )
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+    sql = commands.add_parser(
+        "sql",
+        help="run one SQL query on the warehouse, read-only, and print the result",
+        description="Open --curated/warehouse.duckdb read-only (a run may be publishing at the "
+        "same time) and print the result of QUERY as a table. Exit 1 when the query fails.",
+    )
+    sql.add_argument("query", help='e.g. "SELECT * FROM findings"')
+    sql.add_argument(
+        "--curated",
+        default="data/curated",
+        type=Path,
+        help="folder holding warehouse.duckdb (default: data/curated)",
+    )
+    sql.add_argument(
+        "--max-rows", type=int, default=200, help="rows to print at most (default 200)"
+    )
     return parser
 
 
@@ -110,11 +127,25 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sql(args: argparse.Namespace) -> int:
+    from transforms.warehouse import WAREHOUSE_NAME, query_read_only
+
+    path = args.curated / WAREHOUSE_NAME
+    if not path.is_file():
+        print(f"nianbao: error: no warehouse at {path}; run `nianbao run` first", file=sys.stderr)
+        return 2
+    try:
+        print(query_read_only(path, args.query, args.max_rows))
+    except RuntimeError as exc:
+        print(f"nianbao: the query failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    return 2
+    commands = {"run": _run, "sql": _sql}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":
