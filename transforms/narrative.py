@@ -128,11 +128,44 @@ def extract_claims(
     return claims, said, prose
 
 
+_SPAN_END = re.compile(r"[。\n]")
+
+
+def _parts(text: str, claims: list[Claim]) -> dict[int, int]:
+    """{part claim index: total claim index} for "共N…，其中a…、b…" (or "…N条。其中，a…").
+
+    The total is the last claim before 其中 (in the sentence, or the sentence before when 其中
+    opens one); the parts are the claims after it, in the same unit, up to the next total.
+    Only totals that restate a table cell are used: a list after 其中 in general prose may mix
+    kinds of things (制度 and 工作程序), and its total is then no identity at all."""
+    marks = [m.start() for m in re.finditer("其中", text)]
+    totals = []
+    for where in marks:
+        before = [i for i, c in enumerate(claims) if c.offset < where]
+        totals.append(before[-1] if before else None)
+    out: dict[int, int] = {}
+    for k, (where, total) in enumerate(zip(marks, totals, strict=True)):
+        if total is None or not claims[total].pattern or claims[total].approximate:
+            continue
+        between = text[claims[total].offset : where]
+        if "\n" in between or between.count("。") > 1:
+            continue  # 其中 refers to something said further back
+        next_total = next((t for t in totals[k + 1 :] if t is not None and t > total), None)
+        sentence_end = _SPAN_END.search(text, where)
+        stop = sentence_end.end() if sentence_end else len(text)
+        for i, claim in enumerate(claims):
+            inside = where < claim.offset < stop and (next_total is None or i < next_total)
+            if inside and claim.unit == claims[total].unit:
+                out[i] = total
+    return out
+
+
 def claim_rows(
     report_id: str, document: Document, family: str, catalogue: Catalogue
 ) -> tuple[list[dict], list[dict]]:
     """Rows of the narrative_claims table for one report (numeric claims, then phrases)."""
     claims, said, prose = extract_claims(document, family, catalogue)
+    part_of = _parts(prose.text, claims)
     rows = [
         {
             "report_id": report_id,
@@ -148,6 +181,7 @@ def claim_rows(
             "percent_approximate": c.percent_approximate if c.percent is not None else None,
             "pattern_id": c.pattern.pattern_id if c.pattern else None,
             "target": " + ".join(c.pattern.target) if c.pattern else None,
+            "part_of": part_of[i - 1] + 1 if i - 1 in part_of else None,
         }
         for i, c in enumerate(claims, start=1)
     ]
@@ -166,6 +200,7 @@ def claim_rows(
             "percent_approximate": None,
             "pattern_id": p.pattern_id,
             "target": " + ".join(p.target),
+            "part_of": None,
         }
         for i, (p, sentence, offset) in enumerate(said, start=1)
     ]
@@ -296,6 +331,37 @@ def _phrase_check(claim, values: dict, catalogue: Catalogue) -> dict:
     )
 
 
+def _parts_checks(claims: pd.DataFrame) -> list[dict]:
+    """The parts listed after 其中 never add up to more than the total stated before."""
+    parts = claims[claims["part_of"].notna()]
+    rows = []
+    for (report_id, total_no), group in parts.groupby(["report_id", "part_of"]):
+        total = claims[(claims["report_id"] == report_id) & (claims["claim_no"] == total_no)].iloc[
+            0
+        ]
+        if group["approximate"].any():
+            continue
+        listed = " + ".join(_fmt(n) for n in group["number"])
+        added = float(group["number"].sum())
+        verdict = "within" if added <= total["number"] else "more than"
+        message = (
+            f"其中 lists {listed} = {_fmt(added)}{total['unit']}, {verdict} the stated total "
+            f"{_fmt(total['number'])}{total['unit']}: “{total['sentence']}”"
+        )
+        violation = max(0.0, added - float(total["number"]))
+        rows.append(
+            _eval_row(
+                total,
+                "narrative_parts_within_total",
+                float(total["number"]),
+                added,
+                violation,
+                message,
+            )
+        )
+    return rows
+
+
 def evaluate_narrative(
     claims: pd.DataFrame, observations: pd.DataFrame, catalogue: Catalogue
 ) -> pd.DataFrame:
@@ -313,5 +379,6 @@ def evaluate_narrative(
         checkable = pd.notna(claim.percent) and not claim.percent_approximate
         if checkable and pattern.base and not claim.approximate:
             rows.append(_percent_check(claim, pattern, values))
+    rows += _parts_checks(claims)
     frame = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
     return frame.astype({"expected": "float64", "actual": "float64", "violation": "float64"})

@@ -163,6 +163,12 @@ NARRATIVE_CLAIMS = _schema(
     _f("percent_approximate", pa.bool_(), "The percentage was stated as approximate (约占)."),
     _f("pattern_id", pa.string(), "The narrative pattern that matched (NULL: restates no cell)."),
     _f("target", pa.string(), "The indicators (column total) the claim restates, ' + '-joined."),
+    _f(
+        "part_of",
+        pa.int32(),
+        "For a part listed after 其中: the claim_no of the total stated "
+        "before it (the parts must not add up to more).",
+    ),
 )
 
 INDICATORS = _schema(

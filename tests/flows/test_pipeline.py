@@ -54,7 +54,7 @@ def test_summary_counts(run):
     counts = (summary.files_seen, summary.reports_read, summary.reports_failed, summary.duplicates)
     assert counts == (6, 2, 3, 1)
     checks = (summary.observations, summary.checks_run, summary.checks_failed)
-    assert checks == (55 + 184, 74 + 51, 2)
+    assert checks == (55 + 184, 76 + 51, 2)
 
 
 def test_every_raw_file_has_a_row_with_a_reason(run):
@@ -108,10 +108,10 @@ def test_every_check_on_the_sample_passes(run):
     rows = con.execute(
         "SELECT check_id, passed, message FROM check_results WHERE report_id = ?", [_seed_id(con)]
     ).fetchall()
-    assert len(rows) == 74  # 24 table, structure and semantic checks, 50 of the prose
+    assert len(rows) == 76  # 24 table, structure and semantic checks, 52 of the prose
     assert [r for r in rows if r[1] is not True] == []
     prose = [r for r in rows if r[0].startswith("narrative_")]
-    assert len(prose) == 50
+    assert len(prose) == 52
 
 
 def test_every_table_view_and_column_is_commented(run):

@@ -29,7 +29,9 @@ def _edited(tmp_path, old: str, new: str) -> Path:
 
 def test_seed_prose_restates_its_table_without_a_failure():
     claims, ev = _evaluate(SEED)
-    assert len(ev) == 50 and (ev["violation"] == 0).all()
+    assert len(ev) == 52 and (ev["violation"] == 0).all()
+    parts = ev.loc["narrative_parts_within_total"]  # 391291 = 332160 + 45839 + 13292; 10348 = …
+    assert parts[["expected", "actual"]].values.tolist() == [[391291, 391291], [10348, 10348]]
     online = ev.loc["narrative_requests_online_percent"]
     assert online["actual"] == 46.1 and round(online["expected"], 2) == 46.08  # 4768 / 10348
     row = claims.set_index("pattern_id").loc["proactive_own_level"]
@@ -125,3 +127,18 @@ def test_fujian_2018_police_table_contradicts_its_prose_and_its_year():
     reports, obs, _ = ingest_files([path], path.parent, default())
     year = evaluate_semantic(obs, reports).set_index("rule_id").loc["semantic_table_year"]
     assert year["violation"] == 1 and "2017年度" in year["message"]
+
+
+def test_parts_listed_after_qizhong_may_not_exceed_the_total(tmp_path):
+    _, ev = _evaluate(_edited(tmp_path, "当面申请数5190件", "当面申请数5290件"))
+    failed = ev[ev["violation"] > 0]
+    assert sorted(failed.index) == [  # and 5290 / 10348 is no longer the printed 50%
+        "narrative_parts_within_total",
+        "narrative_requests_in_person",
+        "narrative_requests_in_person_percent",
+    ]
+    parts = failed.loc["narrative_parts_within_total"]
+    assert (parts["expected"], parts["actual"]) == (10348, 10448)
+    assert (
+        "4768 + 5290 + 80 + 310 = 10448件, more than the stated total 10348件" in parts["message"]
+    )
