@@ -116,7 +116,7 @@ def observation_suite(catalogue: Catalogue) -> SuiteSpec:
             ),
             ExpectationSpec(
                 "obs_indicator_known",
-                "structure",
+                "unmapped_label",
                 "error",
                 "ExpectColumnValuesToNotBeNull",
                 {"column": "indicator"},

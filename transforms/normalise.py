@@ -8,7 +8,8 @@ How a cell finds its code depends on the table it came from:
 - label tables (Jilin, national 三): the row label (and its group) through the aliases, the
   column header through the column mapping;
 - national 二: `proactive.<item>.<measure>` from the row label and the column header;
-- national 四: the position in the printed row.
+- national 四: the position in the printed row;
+- generic label/value tables: the label, where exactly one template family knows it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from transforms import schemas
 from transforms.catalogue import Catalogue
 from transforms.cells import DERIVED, Cell, parse_cell
 from transforms.templates import ParsedTable, RawCell
+from transforms.templates.generic import TEMPLATE as GENERIC
 
 
 def _code(cell: RawCell, template: str, catalogue: Catalogue) -> tuple[str | None, str | None]:
@@ -32,9 +34,10 @@ def _code(cell: RawCell, template: str, catalogue: Catalogue) -> tuple[str | Non
         measure = catalogue.proactive_code(template, "measure", cell.column)
         code = f"proactive.{item}.{measure}"
         return (code if code in catalogue.codes else None), "total"
-    return catalogue.lookup(template, cell.group, cell.label), catalogue.breakdown(
-        template, cell.column
-    )
+    if template == GENERIC:
+        return catalogue.lookup_any(cell.label), "total"
+    code = catalogue.lookup(template, cell.group, cell.label)
+    return code, catalogue.breakdown(template, cell.column)
 
 
 def _judged(cell: RawCell) -> Cell:

@@ -120,7 +120,8 @@ CHECK_RESULTS = _schema(
     _f(
         "kind",
         pa.string(),
-        "identity | semantic | narrative | cross_year | structure | completeness | metadata.",
+        "identity | semantic | narrative | cross_year | structure | completeness | "
+        "unmapped_label | metadata.",
         False,
     ),
     _f("severity", pa.string(), "error | warning.", False),

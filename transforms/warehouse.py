@@ -170,7 +170,7 @@ VIEWS = {  # created in this order (later views read earlier ones)
             "report_id": "The report.",
             "check_id": "The rule or check that failed.",
             "kind": "identity | semantic | narrative | cross_year | structure | completeness | "
-            "metadata.",
+            "unmapped_label | metadata.",
             "severity": "error | warning.",
             "breakdown": "The column (or row) checked.",
             "expected": "What the rule expects.",

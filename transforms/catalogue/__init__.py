@@ -209,6 +209,13 @@ class Catalogue:
             None,
         )
 
+    def lookup_any(self, label: str) -> str | None:
+        """The indicator of a label known in exactly one template family (generic tables)."""
+        key = normalise_label(label)
+        codes = {a.indicator for a in self.aliases if a.label == key}
+        families = {self.indicator(c).template for c in codes}
+        return codes.pop() if len(codes) == 1 and len(families) == 1 else None
+
     def breakdown(self, template: str, column: str) -> str | None:
         """The breakdown code of a printed column header, or None when unknown."""
         header, family = normalise_group(column), self.family(template)

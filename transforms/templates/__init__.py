@@ -40,12 +40,13 @@ class TemplateNotFound(Exception):
 
 def parse_document(document: Document) -> ParsedTable:
     """Detect the template family of `document` and parse its statistics table."""
-    from transforms.templates import fujian, fujian_flat, jilin, national, national_flat
+    from transforms.templates import fujian, fujian_flat, generic, jilin, national, national_flat
 
-    for module in (jilin, national, national_flat, fujian, fujian_flat):
+    for module in (jilin, national, national_flat, fujian, fujian_flat, generic):
         if module.detect(document):
             return module.parse(document)
     raise TemplateNotFound(
         "no known statistics table found (looked for: Jilin pre-2019 数据统计表; national "
-        "2019/2021 form tables 二/三/四; Fujian pre-2019 政府信息公开情况统计表)"
+        "2019/2021 form tables 二/三/四; Fujian pre-2019 政府信息公开情况统计表; any table of "
+        "label | value rows)"
     )
