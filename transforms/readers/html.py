@@ -1,23 +1,37 @@
 """HTML reader: a published report page → a Document of text lines and tables of cells.
 
 In: the bytes of an `.html` page. Out: `Document(lines, encoding, "html", tables)` or a
-`ReadError` ("not HTML: …", "no text in the HTML page").
+`ReadError` ("not HTML: …", "no text in the HTML page", "table too large: …").
 
 Pages come from many CMSs and from Word ("Save as web page"): unclosed wrapper divs, inline
 styles, `<!--[if !supportLists]-->` comments, `<o:p>` tags, `&nbsp;` for empty cells. lxml's
 HTML parser (libxml2) repairs broken markup the way browsers do. Quirks handled:
-- encoding from a BOM or `<meta charset>`, else UTF-8, else detected (GB18030 pages exist);
-- every `<table>` (nested ones too, each its own Table) becomes a grid with rowspan/colspan
-  expanded: the spanning cell appears, with one locator, in every slot it covers;
-- vertical headers printed one `<p>` per character (自/然/人) keep one character per line;
-  parsers drop whitespace when they match labels;
-- `lines` is the visible text, one line per block element and one per table row (cells joined
-  by a space), scripts and styles removed.
+- encoding: a BOM, else the `<meta charset>` / `http-equiv` declaration (gb2312 and gbk read as
+  their superset gb18030), else strict UTF-8, else detected (GB18030 pages exist, and UTF-8
+  saved again as GBK is repaired). A page declaring a legacy charset whose bytes are valid
+  UTF-8 is read as UTF-8 (CMS migrations leave stale declarations; GBK text is practically never
+  valid UTF-8); `Document.encoding` then says "utf-8 (page declares gb18030)";
+- an XML declaration (`<?xml … encoding=…?>`, XHTML pages) is removed before parsing;
+- whitespace is collapsed as a browser does: Word hard-wraps its source inside a paragraph, so
+  a newline in the source is a space, never a line break; `&nbsp;` and `\u3000` are spaces;
+- every `<table>` (nested ones too, each its own Table, numbered in order of their start tags)
+  becomes a grid with rowspan/colspan expanded: the spanning cell appears, with one locator, in
+  every slot it covers; rows are padded to the table's width with empty cells;
+- cell text is one piece per block inside the cell (p, div, br, …) joined by "\\n", so vertical
+  headers printed one `<p>` per character stay "自\\n然\\n人"; parsers drop whitespace when they
+  match labels;
+- `lines` is the visible text of the body, one line per block element; scripts, styles and
+  comments removed. Each row of a data table is one line, its cells as printed (a rowspan cell
+  once, in its first row) joined by a space, a cell's own pieces joined without a break
+  ("自然人"). A row that holds a nested table is page layout, not data: it is read block by
+  block, so a page wrapped in a layout table does not become one line.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import lxml.etree
@@ -26,91 +40,223 @@ import lxml.html
 from transforms.readers import Document, ReadError, Table, TableCell
 from transforms.readers.text import decode_text
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_BLOCKS = {"p", "div", "br", "li", "tr", "table", "ul", "ol", "section", "article"} | {
-    f"h{n}" for n in range(1, 7)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_HEAD_BYTES = 4096  # the charset declaration is in the page head
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_GBK_FAMILY = {"gb2312", "gbk", "cp936"}  # pages declaring these use GBK characters too
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+_HIDDEN = ("script", "style", "noscript", "template")
+_BLOCKS = {
+    *("p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "hr", "pre", "blockquote"),
+    *("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th"),
+    *("section", "article", "header", "footer", "nav", "aside", "main", "center", "address"),
+    *("form", "fieldset", "figure", "figcaption"),
+    *(f"h{n}" for n in range(1, 7)),
 }
-_MAX_SPAN = 1000  # a rowspan or colspan beyond this is a typo, not a table shape
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig"), "utf-8-sig"
-    declared = _META_CHARSET.search(data[:4096])
-    if declared:
-        name = declared.group(1).decode("ascii").lower()
-        name = "gb18030" if name in ("gb2312", "gbk") else name
-        try:
-            return data.decode(name), name
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode_text(data)
-
-
-def _clean_lines(text: str) -> list[str]:
-    return [line for line in (_SPACES.sub(" ", x).strip() for x in text.split("\n")) if line]
-
-
-def _cell_text(cell: lxml.html.HtmlElement) -> str:
-    """The cell's text, one line per block inside it (vertical headers stay one char a line)."""
-    copy = lxml.html.fromstring(lxml.html.tostring(cell, encoding="unicode"))
-    for element in copy.iter():
-        if element.tag in _BLOCKS and element is not copy:
-            element.text = "\n" + (element.text or "")
-            element.tail = "\n" + (element.tail or "")
-    return "\n".join(_clean_lines(copy.text_content()))
-
-
-def _span(cell: lxml.html.HtmlElement, name: str) -> int:
-    digits = re.match(r"\s*(\d+)", cell.get(name, "") or "")
-    return min(max(int(digits.group(1)), 1), _MAX_SPAN) if digits else 1
-
-
-def _grid(table: lxml.html.HtmlElement, number: int) -> Table:
-    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-    slots: dict[tuple[int, int], TableCell] = {}
-    for r, tr in enumerate(rows):
-        c = 0
-        for cell in tr.xpath("./td | ./th"):
-            while (r, c) in slots:
-                c += 1
-            found = TableCell(_cell_text(cell), f"table {number}, row {r + 1}, col {c + 1}")
-            for dr in range(min(_span(cell, "rowspan"), len(rows) - r)):
-                for dc in range(_span(cell, "colspan")):
-                    slots[(r + dr, c + dc)] = found
-            c += _span(cell, "colspan")
-    width = max((c for _, c in slots), default=-1) + 1
-    grid = tuple(
-        tuple(
-            slots.get((r, c), TableCell("", f"table {number}, row {r + 1}, col {c + 1}"))
-            for c in range(width)
-        )
-        for r in range(len(rows))
-    )
-    return Table(grid, f"table {number}")
-
-
-def _page_lines(root: lxml.html.HtmlElement) -> list[str]:
-    for element in root.iter():
-        if element.tag in ("td", "th"):
-            element.tail = " " + (element.tail or "")
-        elif element.tag in _BLOCKS:
-            element.tail = "\n" + (element.tail or "")
-    return _clean_lines(root.text_content())
+_BREAK = None  # a block boundary in a flow of text pieces
+_SPACES = re.compile(r"\s+")  # str patterns: \s covers \n, \u00a0 (&nbsp;) and \u3000
+_MAX_SPAN = 1000  # HTML caps colspan at 1000; a larger rowspan is cut at the table's end
+_MAX_CELLS = 1_000_000  # grid slots in one table; beyond this it is not a report's table
 
 
 def read(path: Path, data: bytes) -> Document:
     """Read an HTML page; see the module docstring."""
     text, encoding = _decode(data)
-    try:
-        root = lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
-        raise ReadError(f"not HTML: {exc}") from exc
-    for bad in root.xpath("//script | //style | //comment()"):
-        bad.drop_tree()
-    tables = tuple(_grid(t, i) for i, t in enumerate(root.iter("table"), start=1))
-    lines = _page_lines(root)
+    body = _parse(_XML_DECLARATION.sub("", text, count=1)).find("body")
+    if body is None:  # a head only, or a frameset: nothing of the page is shown by this file
+        raise ReadError("no text in the HTML page")
+    for hidden in body.xpath("//comment() | //processing-instruction() | " + _xpath(_HIDDEN)):
+        hidden.drop_tree()  # keeps the tail text that follows it
+    tables = tuple(_grid(t, i) for i, t in enumerate(body.iter("table"), start=1))
+    lines = _lines(_flow(body, rows_as_lines=True))
     if not lines:
         raise ReadError("no text in the HTML page")
     return Document(tuple(lines), encoding, "html", tables)
+
+
+def _parse(text: str) -> lxml.html.HtmlElement:
+    """The page's tree. Broken markup is repaired silently, but a fatal error (markup nested
+    deeper than libxml2's limit of 256) leaves a truncated, often empty tree: refused, not read."""
+    parser = lxml.html.HTMLParser()  # its own error log
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
+        raise ReadError(f"not HTML: {exc}") from exc
+    fatal = [e for e in parser.error_log if e.level == lxml.etree.ErrorLevels.FATAL]
+    if fatal:
+        raise ReadError(f"not HTML: {fatal[0].message} (line {fatal[0].line})")
+    return root
+
+
+def _xpath(tags: Iterable[str]) -> str:
+    return " | ".join(f"//{tag}" for tag in tags)
+
+
+# --- encoding ---------------------------------------------------------------------------------
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset the page's `<meta>` declares, as a Python codec name; None if none is known."""
+    match = _META_CHARSET.search(data[:_HEAD_BYTES])
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:  # a made-up name says nothing about the bytes
+        return None
+    return "gb18030" if name in _GBK_FAMILY else name
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding used); see the module docstring for the order of the evidence."""
+    if data.startswith(_BOMS):
+        return _detect(data)
+    declared = _declared_charset(data)
+    if declared is None:
+        return _detect(data)
+    if declared != "utf-8" and _is_utf8(data):
+        return data.decode("utf-8"), f"utf-8 (page declares {declared})"
+    try:
+        return data.decode(declared), declared
+    except UnicodeDecodeError:
+        text, encoding = _detect(data)
+        return text, f"{encoding} (page declares {declared})"
+
+
+def _detect(data: bytes) -> tuple[str, str]:
+    try:
+        return decode_text(data)
+    except ReadError as exc:  # a binary file (a PDF saved as .html …)
+        raise ReadError(f"not HTML: {exc}") from exc
+
+
+# --- text flow --------------------------------------------------------------------------------
+
+
+def _flow(root: lxml.html.HtmlElement, rows_as_lines: bool) -> list[str | None]:
+    """The text pieces under `root` in document order, `_BREAK` at each block boundary.
+
+    Iterative, so no markup depth can exhaust Python's stack."""
+    flow: list[str | None] = []
+    todo: list = [root]
+    while todo:
+        item = todo.pop()
+        if item is _BREAK or isinstance(item, str):
+            flow.append(item)
+        else:
+            todo.extend(reversed(_expand(item, rows_as_lines)))
+    return flow
+
+
+def _expand(element: lxml.html.HtmlElement, rows_as_lines: bool) -> list:
+    """One element as the items it stands for: its text, its children and their tails."""
+    if not isinstance(element.tag, str):  # a comment or processing instruction left over
+        return []
+    if rows_as_lines and element.tag == "tr" and element.find(".//table") is None:
+        return [_BREAK, _row_line(element), _BREAK]
+    block = element.tag in _BLOCKS
+    items: list = [_BREAK] if block else []
+    items.append(element.text or "")
+    for child in element:
+        items += [child, child.tail or ""]
+    return [*items, _BREAK] if block else items
+
+
+def _lines(flow: list[str | None]) -> list[str]:
+    """Join the pieces between block boundaries; whitespace collapsed, empty lines dropped."""
+    lines, current = [], []
+    for piece in [*flow, _BREAK]:
+        if piece is _BREAK:
+            line = _SPACES.sub(" ", "".join(current)).strip()
+            lines += [line] if line else []
+            current = []
+        else:
+            current.append(piece)
+    return lines
+
+
+def _row_line(tr: lxml.html.HtmlElement) -> str:
+    """A table row as one line: its cells as printed, joined by a space (text the parser left
+    between cells too)."""
+    parts = [tr.text or ""]
+    for child in tr:
+        parts += ["".join(_lines(_flow(child, rows_as_lines=False))), child.tail or ""]
+    return " ".join(p for p in (_SPACES.sub(" ", x).strip() for x in parts) if p)
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _cell_text(cell: lxml.html.HtmlElement) -> str:
+    """The cell's text, one piece per block inside it (vertical headers: one char a piece)."""
+    return "\n".join(_lines(_flow(cell, rows_as_lines=False)))
+
+
+def _span(cell: lxml.html.HtmlElement, name: str) -> int | None:
+    digits = re.match(r"\s*(\d+)", cell.get(name) or "")
+    if not digits:
+        return None
+    return int(digits.group(1)) if len(digits.group(1)) <= 6 else _MAX_SPAN
+
+
+def _size(cell: lxml.html.HtmlElement, rows_left: int) -> tuple[int, int]:
+    """(rows, cols) the cell covers; rowspan="0" runs to the end of the table, a rowspan past
+    the last row stops there, a colspan is 1 to 1000."""
+    rowspan, colspan = _span(cell, "rowspan"), _span(cell, "colspan")
+    rows = 1 if rowspan is None else min(rowspan, rows_left) if rowspan else rows_left
+    return rows, min(max(colspan or 1, 1), _MAX_SPAN)
+
+
+def _place(slots: dict, r: int, c: int, size: tuple[int, int], cell: TableCell) -> None:
+    for dr in range(size[0]):
+        for dc in range(size[1]):
+            slots[(r + dr, c + dc)] = cell
+
+
+def _slots(rows: list, number: int) -> dict[tuple[int, int], TableCell]:
+    """Grid position → cell, each spanning cell in every slot it covers."""
+    slots: dict[tuple[int, int], TableCell] = {}
+    area = 0
+    for r, tr in enumerate(rows):
+        c = 0
+        for cell in tr.xpath("./td | ./th"):
+            while (r, c) in slots:  # a slot taken by a rowspan from above
+                c += 1
+            size = _size(cell, len(rows) - r)
+            area += size[0] * size[1]
+            _check_size(area, number)
+            found = TableCell(_cell_text(cell), f"table {number}, row {r + 1}, col {c + 1}")
+            _place(slots, r, c, size, found)
+            c += size[1]
+    return slots
+
+
+def _check_size(cells: int, number: int) -> None:
+    if cells > _MAX_CELLS:
+        raise ReadError(f"table too large: table {number} has more than {_MAX_CELLS} cells")
+
+
+def _grid(table: lxml.html.HtmlElement, number: int) -> Table:
+    """The table as a grid (see the module docstring); rows padded to the widest row."""
+    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    slots = _slots(rows, number)
+    width = max((c for _, c in slots), default=-1) + 1
+    _check_size(width * len(rows), number)
+    return Table(
+        tuple(
+            tuple(
+                slots.get((r, c)) or TableCell("", f"table {number}, row {r + 1}, col {c + 1}")
+                for c in range(width)
+            )
+            for r in range(len(rows))
+        ),
+        f"table {number}",
+    )
