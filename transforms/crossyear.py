@@ -26,15 +26,6 @@ from transforms.cells import READ_STATUSES
 from transforms.reconcile import EVALUATION_COLUMNS
 
 _SUFFIX = re.compile(r"(人民政府|政府|管理委员会|管委会|办公室)$")
-COLUMNS = (
-    "natural_person",
-    "business",
-    "research",
-    "social_welfare",
-    "legal_service",
-    "other_org",
-    "total",
-)
 CROSS_YEAR_RULES = {
     "cross_year_carry_over": ("error", "上年结转(Y) = 结转下年度(Y−1), in every column"),
     "cross_year_in_force": (
@@ -95,25 +86,17 @@ def _getter(observations: pd.DataFrame):
     return lambda rid, code, b: values.get((rid, code, b), (math.nan, None))
 
 
-def _carry_over(get, earlier, later) -> list[dict]:
+def _carry_over(get, columns, earlier, later) -> list[dict]:
     out = []
-    for column in COLUMNS:
+    for column in columns:
         now, at_now = get(later.report_id, "requests.carried_over", column)
         before, at_before = get(earlier.report_id, "requests.carried_forward", column)
         if at_now is None and at_before is None:
             continue
         message = f"上年结转 {now:g} vs 上年报告结转下年度 {before:g}"
+        locator = f"{at_now}; previous: {at_before}"
         out.append(
-            _row(
-                "cross_year_carry_over",
-                later,
-                earlier,
-                column,
-                before,
-                now,
-                message,
-                f"{at_now}; previous: {at_before}",
-            )
+            _row("cross_year_carry_over", later, earlier, column, before, now, message, locator)
         )
     return out
 
@@ -177,9 +160,11 @@ def _cumulative(get, observations, earlier, later) -> list[dict]:
 def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
     """Evaluation rows for every pair of consecutive-year reports of one body."""
     get = _getter(observations)
+    carried = observations["indicator"].isin(["requests.carried_over", "requests.carried_forward"])
+    columns = list(dict.fromkeys(observations.loc[carried, "breakdown"].dropna()))  # as printed
     rows = []
     for earlier, later in _pairs(reports):
-        rows += _carry_over(get, earlier, later) + _in_force(get, earlier, later)
+        rows += _carry_over(get, columns, earlier, later) + _in_force(get, earlier, later)
         rows += _cumulative(get, observations, earlier, later)
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
         {"expected": "float64", "actual": "float64", "violation": "float64"}
