@@ -92,6 +92,10 @@ def test_pipe_tab_and_markdown_tables_become_tables():
     assert doc.tables[0].rows[1][1].locator == "line 4, col 2"
 
 
-def test_one_cell_per_line_text_is_not_a_table():
-    doc = read_document(Path("x.txt"), "\t指标\n\t2012年发生数\n\n\t人员配置\n\t1856\n".encode())
-    assert doc.tables == ()
+def test_one_cell_per_line_text_is_a_table_of_blocks():
+    text = "\t指标\n\t2012年发生数\n\n\t公开的\n及时性\n\t超过20个工作日的数量\n\t1875\n\n正文\n"
+    doc = read_document(Path("x.txt"), text.encode())
+    assert _texts(doc) == [
+        [["指标", "2012年发生数"], ["公开的\n及时性", "超过20个工作日的数量", "1875"]]
+    ]
+    assert doc.tables[0].rows[1][2].locator == "line 7"

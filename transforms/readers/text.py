@@ -2,9 +2,9 @@
 
 Tables in text are rows of cells separated by pipes ("| 规章 | 0 | 0 | 11 |", Markdown tables,
 whose "|---|" rule lines are skipped) or by tabs between cells ("规章\t0\t0\t11"); consecutive
-such lines form one table. A line indented by a tab with a single cell after it (the Jilin form
-saved from Word, one cell per line) is not a table row: its template parser reads the lines.
-Locators are "line N, col C". Tables glued into one run of text are left to the parsers.
+such lines form one table (locators "line N, col C"). Word tables saved as text come one cell per
+line, each line behind a tab, a blank line after each row (locators "line N"). Tables glued into
+one run of text are left to the parsers.
 
 Text files arrive as UTF-8, UTF-8 with a BOM, UTF-16 with a BOM, or GB18030/GBK; strict UTF-8 is
 tried first, then charset-normalizer's best guess. Text that is UTF-8 mis-decoded as GBK and saved
@@ -61,7 +61,51 @@ def _table(rows: list[tuple[int, list[str]]], number: int) -> Table:
     )
 
 
+def _block_rows(lines: tuple[str, ...]) -> list[list[list[tuple[int, str]]]]:
+    """Tables typed one cell per line (a tab in front), a blank line after each row; a line
+    without the tab continues the cell above (a wrapped label: "公开的" / "及时性")."""
+    tables: list = []
+    rows: list = []
+    row: list = []
+
+    def close_table() -> None:
+        if len(rows) > 1:
+            tables.append(list(rows))
+        rows.clear()
+
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("\t") and "\t" not in line[1:]:
+            row.append((number, line[1:].strip()))
+        elif not line.strip():
+            if row:
+                rows.append(list(row))
+                row.clear()
+        elif row:
+            row[-1] = (row[-1][0], row[-1][1] + "\n" + line.strip())
+        else:
+            close_table()
+    if row:
+        rows.append(list(row))
+    close_table()
+    return tables
+
+
+def _cell_block_tables(lines: tuple[str, ...], first: int) -> list[Table]:
+    return [
+        Table(
+            tuple(tuple(TableCell(text, f"line {n}") for n, text in row) for row in rows),
+            f"table {number}",
+        )
+        for number, rows in enumerate(_block_rows(lines), start=first)
+    ]
+
+
 def _tables(lines: tuple[str, ...]) -> list[Table]:
+    separated = _separated_tables(lines)
+    return separated + _cell_block_tables(lines, len(separated) + 1)
+
+
+def _separated_tables(lines: tuple[str, ...]) -> list[Table]:
     tables, rows = [], []
     for number, line in enumerate(lines, start=1):
         if _RULE_ROW.match(line.strip()) and rows:

@@ -161,3 +161,12 @@ def test_the_same_report_as_pdf_and_as_markdown_gives_the_same_values():
         values[name] = obs.set_index(["indicator", "breakdown"])["value"].sort_index()
     assert len(values["huaian_shi_2024.pdf"]) == 200
     assert values["huaian_shi_2024.pdf"].equals(values["huaian_shi_2024.md"])
+
+
+def test_the_same_report_typed_one_cell_per_line_gives_the_same_values():
+    values = {}
+    for name in ("huaian_shi_2024.pdf", "huaian_shi_2024_cells.txt"):
+        template, obs = _obs(FIXTURES / name)
+        assert obs["indicator"].notna().all() and template == "national_2021"
+        values[name] = obs.set_index(["indicator", "breakdown"])["value"].sort_index()
+    assert values["huaian_shi_2024.pdf"].equals(values["huaian_shi_2024_cells.txt"])
