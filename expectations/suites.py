@@ -40,59 +40,34 @@ class SuiteSpec:
     expectations: tuple[ExpectationSpec, ...]
 
 
-def identity_suite(catalogue: Catalogue) -> SuiteSpec:
-    semantic = tuple(
-        ExpectationSpec(
-            rule_id,
-            "semantic",
-            "error",
-            "ExpectColumnValuesToBeBetween",
-            {"column": "violation", "min_value": 0, "max_value": 0},
-            text,
-            where=("check", rule_id),
-        )
-        for rule_id, text in SEMANTIC_RULES.items()
-    )
-    cross_year = tuple(
-        ExpectationSpec(
-            rule_id,
-            "cross_year",
-            severity,
-            "ExpectColumnValuesToBeBetween",
-            {"column": "violation", "min_value": 0, "max_value": 0},
-            text,
-            where=("check", rule_id),
-        )
-        for rule_id, (severity, text) in CROSS_YEAR_RULES.items()
-    )
-    narrative = ExpectationSpec(
-        "narrative",
-        "narrative",
-        "error",
+def _holds(check_id: str, kind: str, severity: str, description: str) -> ExpectationSpec:
+    """`violation` is 0 on the evaluation rows this check judges (column `check`)."""
+    return ExpectationSpec(
+        check_id,
+        kind,
+        severity,
         "ExpectColumnValuesToBeBetween",
         {"column": "violation", "min_value": 0, "max_value": 0},
+        description,
+        where=("check", check_id),
+    )
+
+
+def identity_suite(catalogue: Catalogue) -> SuiteSpec:
+    narrative = (
         "The prose restates the table: stated counts equal the cells they name, stated "
-        "percentages equal count / base at the printed precision.",
-        where=("check", "narrative"),
+        "percentages equal count / base at the printed precision."
     )
     return SuiteSpec(
         "identities",
         "evaluations",
         (
-            *semantic,
-            *cross_year,
-            narrative,
+            *(_holds(r, "semantic", "error", text) for r, text in SEMANTIC_RULES.items()),
+            *(_holds(r, "cross_year", sev, text) for r, (sev, text) in CROSS_YEAR_RULES.items()),
+            _holds("narrative", "narrative", "error", narrative),
             *(
-                ExpectationSpec(
-                    rule.rule_id,
-                    "identity",
-                    rule.severity,
-                    "ExpectColumnValuesToBeBetween",
-                    {"column": "violation", "min_value": 0, "max_value": 0},
-                    f"{rule.label_zh}: {rule.description}",
-                    where=("check", rule.rule_id),
-                )
-                for rule in catalogue.rules
+                _holds(r.rule_id, "identity", r.severity, f"{r.label_zh}: {r.description}")
+                for r in catalogue.rules
             ),
         ),
     )

@@ -34,6 +34,15 @@ class ParsedTable:
     cells: tuple[RawCell, ...]
 
 
+def printed_cells(row) -> list:
+    """The cells of a grid row once each: the slots of one merged cell share a locator."""
+    out: list = []
+    for cell in row:
+        if not out or out[-1].locator != cell.locator:
+            out.append(cell)
+    return out
+
+
 class TemplateNotFound(Exception):
     """No known statistics table was found in the document."""
 

@@ -13,23 +13,15 @@ from __future__ import annotations
 
 from transforms.cells import BLANK, UNREADABLE, parse_cell
 from transforms.readers import Document, Table
-from transforms.templates import ParsedTable, RawCell
+from transforms.templates import ParsedTable, RawCell, printed_cells
 
 TEMPLATE = "generic_indicator_value"
 _MIN_ROWS = 3
 
 
-def _cells(row) -> list:
-    out = []
-    for cell in row:
-        if not out or out[-1].locator != cell.locator:
-            out.append(cell)
-    return out
-
-
 def _pair(row) -> tuple[str, object] | None:
     """(label, value cell) of a label/value row, or None."""
-    cells = _cells(row)
+    cells = printed_cells(row)
     if len(cells) < 2:
         return None
     label, value = cells[0].text.strip(), cells[-1]
@@ -50,7 +42,7 @@ def detect(document: Document) -> bool:
 
 def _header(table: Table) -> str:
     for row in table.rows:
-        cells = _cells(row)
+        cells = printed_cells(row)
         if len(cells) >= 2 and _pair(row) is None and cells[-1].text.strip():
             return cells[-1].text.strip()
     return ""

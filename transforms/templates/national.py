@@ -21,7 +21,7 @@ from transforms.catalogue import Catalogue, default
 from transforms.cells import UNREADABLE, parse_cell
 from transforms.labels import normalise_label
 from transforms.readers import Document, TableCell
-from transforms.templates import ParsedTable, RawCell
+from transforms.templates import ParsedTable, RawCell, printed_cells
 
 REQUEST_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 _REQUESTS_START = "本年新收政府信息公开申请"
@@ -40,17 +40,8 @@ _MEASURES_2019 = {
 }
 
 
-def _collapse(row: tuple[TableCell, ...]) -> list[TableCell]:
-    """One entry per printed cell: merged slots share a locator and are kept once."""
-    out: list[TableCell] = []
-    for cell in row:
-        if not out or out[-1].locator != cell.locator:
-            out.append(cell)
-    return out
-
-
 def _rows(document: Document) -> list[tuple[str, list[TableCell]]]:
-    return [(t.locator, _collapse(r)) for t in document.tables for r in t.rows]
+    return [(t.locator, printed_cells(r)) for t in document.tables for r in t.rows]
 
 
 def _key(cell: TableCell) -> str:
