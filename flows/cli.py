@@ -2,6 +2,7 @@
 
     nianbao run [--raw DIR] [--curated DIR] [--verbose]
     nianbao sql "SELECT …" [--curated DIR]
+    nianbao docs [--out docs/warehouse.md]
 
 Exit codes: 0 the run completed (even when reports failed checks: findings are data, not
 errors); 1 the pipeline itself failed; 2 bad usage. On a terminal the run shows its progress
@@ -69,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument(
         "--max-rows", type=int, default=200, help="rows to print at most (default 200)"
     )
+    docs = commands.add_parser(
+        "docs",
+        help="write the warehouse data dictionary (docs/warehouse.md)",
+        description="Generate docs/warehouse.md from the schemas, views and catalogue.",
+    )
+    docs.add_argument("--out", default="docs/warehouse.md", type=Path, help="where to write it")
     return parser
 
 
@@ -142,9 +149,19 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from transforms.catalogue import default
+    from transforms.warehouse_docs import render
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(default()) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"run": _run, "sql": _sql}
+    commands = {"run": _run, "sql": _sql, "docs": _docs}
     return commands[args.command](args)
 
 

@@ -24,7 +24,7 @@ from transforms import schemas
 WAREHOUSE_NAME = "warehouse.duckdb"
 STORAGE_COMPATIBILITY = "v1.4.0"
 
-_DUCKDB_TYPES = {
+DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
     pa.int64(): "BIGINT",
     pa.int32(): "INTEGER",
@@ -226,7 +226,7 @@ def _quote(text: str) -> str:
 
 def _ddl(name: str, schema: pa.Schema) -> str:
     cols = ", ".join(
-        f'"{f.name}" {_DUCKDB_TYPES[f.type]}{"" if f.nullable else " NOT NULL"}' for f in schema
+        f'"{f.name}" {DUCKDB_TYPES[f.type]}{"" if f.nullable else " NOT NULL"}' for f in schema
     )
     return f'CREATE TABLE "{name}" ({cols})'
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -201,3 +202,61 @@ def test_nianbao_sql_reads_the_warehouse_read_only(run, capsys):
     assert main(["sql", "DROP TABLE reports", "--curated", str(curated)]) == 1
     assert "read-only" in capsys.readouterr().err
     assert main(["sql", "SELECT 1", "--curated", str(curated / "nowhere")]) == 2
+
+
+def test_the_data_dictionary_is_current():
+    from transforms.catalogue import default
+    from transforms.warehouse_docs import render
+
+    committed = (Path(__file__).parents[2] / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    assert committed == render(default()) + "\n", "run `nianbao docs` and commit docs/warehouse.md"
+
+
+CORPUS = [
+    "changchun_2012_jilin.txt",
+    "huaian_shi_2024.pdf",
+    "huaian_hongze_qu_2023.pdf",
+    "huaian_hongze_qu_2024.pdf",
+    "pingtan_2020_national_flat.txt",
+    "pingtan_2021_national_flat.txt",
+    "pingtan_2022_national_flat.txt",
+    "pingtan_shenpiju_2025_national2021.html",
+    "fujian_pingtan_2018_gonganju.html",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus_warehouse(prefect_api, tmp_path_factory):
+    raw = tmp_path_factory.mktemp("corpus")
+    for name in CORPUS:
+        shutil.copy(FIXTURES / name, raw)
+    (raw / "notes.tsv").write_text("not a report")
+    curated = tmp_path_factory.mktemp("corpus_curated")
+    nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    con = duckdb.connect(str(curated / "warehouse.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("number", range(1, 11))
+def test_each_documented_question_is_answered_on_real_reports(corpus_warehouse, number):
+    from transforms.warehouse_docs import QUESTIONS
+
+    question, sql = QUESTIONS[number - 1]
+    rows = corpus_warehouse.execute(sql).fetchall()
+    assert rows, f"question {number} ({question}) returned nothing"
+
+
+def test_documented_answers_spot_checked(corpus_warehouse):
+    from transforms.warehouse_docs import QUESTIONS
+
+    growth = dict(
+        ((body, year), value)
+        for body, year, value, _ in corpus_warehouse.execute(QUESTIONS[3][1]).fetchall()
+    )
+    assert growth[("平潭综合实验区", 2021)] == 70 and growth[("淮安市人民政府", 2024)] == 3119
+    prose = corpus_warehouse.execute(QUESTIONS[5][1]).fetchall()
+    assert {(r[0], r[1], r[3], r[4]) for r in prose} == {
+        ("淮安市洪泽区人民政府", 2024, 95.0, 17.0),
+        ("平潭综合实验区公安局", 2018, 1.0, 0.0),
+    }
