@@ -256,6 +256,7 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
 def publish(parquet: dict[str, Path], curated_dir: Path) -> Path:
     """Build the warehouse beside the old one from `parquet`, then swap it into place."""
     final = curated_dir / WAREHOUSE_NAME
+    clear_stale_builds(curated_dir)
     building = curated_dir / f".{WAREHOUSE_NAME}.{os.getpid()}.building"
     building.unlink(missing_ok=True)
     try:
@@ -279,6 +280,27 @@ def _build(path: Path, parquet: dict[str, Path]) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def clear_stale_builds(curated_dir: Path) -> list[Path]:
+    """Remove half-built files left by runs that were killed (their process is gone)."""
+    removed = []
+    for leftover in curated_dir.glob(f".{WAREHOUSE_NAME}.*.building*"):
+        pid = leftover.name.removeprefix(f".{WAREHOUSE_NAME}.").split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
 
 
 def _fsync(path: Path) -> None:
