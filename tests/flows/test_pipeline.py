@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -260,3 +261,30 @@ def test_documented_answers_spot_checked(corpus_warehouse):
         ("淮安市洪泽区人民政府", 2024, 95.0, 17.0),
         ("平潭综合实验区公安局", 2018, 1.0, 0.0),
     }
+
+
+def test_a_duckdb_1_4_client_opens_the_warehouse(run, tmp_path):
+    import subprocess
+    import sys
+
+    *_, curated = run
+    target = tmp_path / "duckdb14"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), "duckdb>=1.4,<1.5"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if install.returncode != 0:
+        pytest.skip(f"no DuckDB 1.4 client could be installed: {install.stderr[-300:]}")
+    script = (
+        "import sys, duckdb; con = duckdb.connect(sys.argv[1], read_only=True);"
+        "print(duckdb.__version__, con.execute('SELECT count(*) FROM observations').fetchone()[0],"
+        "con.execute('SELECT count(*) FROM core_indicators').fetchone()[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(curated / "warehouse.duckdb")],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "PYTHONPATH": str(target)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    version, observations, core = done.stdout.split()
+    assert version.startswith("1.4.") and (int(observations), int(core)) == (239, 12)
