@@ -23,7 +23,7 @@ import re
 import pandas as pd
 
 from transforms.cells import READ_STATUSES
-from transforms.reconcile import EVALUATION_COLUMNS
+from transforms.reconcile import EVALUATION_COLUMNS, value_index
 
 _SUFFIX = re.compile(r"(人民政府|政府|管理委员会|管委会|办公室)$")
 CROSS_YEAR_RULES = {
@@ -78,12 +78,16 @@ def _row(rule_id: str, later, earlier, breakdown, expected, actual, message, loc
 
 
 def _getter(observations: pd.DataFrame):
-    ok = observations[observations["value_status"].isin(READ_STATUSES)]
-    values = {
-        (r.report_id, r.indicator, r.breakdown): (float(r.value), r.locator)
-        for r in ok.itertuples(index=False)
-    }
-    return lambda rid, code, b: values.get((rid, code, b), (math.nan, None))
+    """(value, locator) of a readable cell; (NaN, None) when blank, unreadable or not printed."""
+    index = value_index(observations)
+
+    def get(report_id: str, code: str, breakdown: str) -> tuple[float, str | None]:
+        found = index.get((report_id, code, breakdown))
+        if found is None or found.status not in READ_STATUSES:
+            return math.nan, None
+        return found.value, found.locator
+
+    return get
 
 
 def _carry_over(get, columns, earlier, later) -> list[dict]:

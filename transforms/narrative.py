@@ -29,7 +29,7 @@ import pandas as pd
 from transforms.catalogue import Catalogue, NarrativePattern
 from transforms.cells import READ_STATUSES
 from transforms.readers import Document
-from transforms.reconcile import EVALUATION_COLUMNS
+from transforms.reconcile import EVALUATION_COLUMNS, fmt_number
 
 _CLAIM = re.compile(
     r"(?P<pre>约|近|超过|超|逾|多达|将近)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<mult>万|亿)?\s*(?P<post>余|多)?\s*"
@@ -112,8 +112,8 @@ def _claim(m: re.Match, sentence: str, offset: int, patterns) -> Claim:
 
 def extract_claims(
     document: Document, family: str, catalogue: Catalogue
-) -> tuple[list[Claim], list[tuple]]:
-    """(numeric claims, phrase claims) of the prose; phrases are (pattern, sentence, offset)."""
+) -> tuple[list[Claim], list[tuple], _Prose]:
+    """(numeric claims, phrase claims, joined prose); a phrase is (pattern, sentence, offset)."""
     prose = _Prose(document)
     patterns = [p for p in catalogue.narrative if p.family == family]
     phrases = [p for p in catalogue.phrases if p.family == family]
@@ -160,9 +160,7 @@ def _parts(text: str, claims: list[Claim]) -> dict[int, int]:
     return out
 
 
-def claim_rows(
-    report_id: str, document: Document, family: str, catalogue: Catalogue
-) -> tuple[list[dict], list[dict]]:
+def claim_rows(report_id: str, document: Document, family: str, catalogue: Catalogue) -> list[dict]:
     """Rows of the narrative_claims table for one report (numeric claims, then phrases)."""
     claims, said, prose = extract_claims(document, family, catalogue)
     part_of = _parts(prose.text, claims)
@@ -224,10 +222,6 @@ def _values(observations: pd.DataFrame) -> dict[tuple[str, str], float]:
     return {(r.report_id, r.indicator): float(r.value) for r in ok.itertuples(index=False)}
 
 
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
 def _eval_row(claim, rule_id: str, expected, actual, violation, message: str) -> dict:
     return {
         "report_id": claim.report_id,
@@ -245,7 +239,7 @@ def _eval_row(claim, rule_id: str, expected, actual, violation, message: str) ->
 
 def _count_check(claim, pattern: NarrativePattern, values: dict) -> dict:
     rule_id = f"narrative_{pattern.pattern_id}"
-    stated = f"{_fmt(claim.number)}{claim.unit or ''}"
+    stated = f"{fmt_number(claim.number)}{claim.unit or ''}"
     said = f"prose says {stated} ({pattern.label_zh}): “{claim.sentence}”"
     table = _table_value(values, claim.report_id, pattern.target)
     if table is None:
@@ -285,7 +279,9 @@ def _count_check(claim, pattern: NarrativePattern, values: dict) -> dict:
 def _percent_check(claim, pattern: NarrativePattern, values: dict) -> dict:
     rule_id = f"narrative_{pattern.pattern_id}_percent"
     base = _table_value(values, claim.report_id, pattern.base)
-    said = f"prose says {_fmt(claim.number)}{claim.unit}, {claim.percent:g}%: “{claim.sentence}”"
+    said = (
+        f"prose says {fmt_number(claim.number)}{claim.unit}, {claim.percent:g}%: “{claim.sentence}”"
+    )
     if not base:
         return _eval_row(
             claim,
@@ -301,9 +297,8 @@ def _percent_check(claim, pattern: NarrativePattern, values: dict) -> dict:
     ok = low - 1e-9 <= claim.percent <= high + 1e-9
     gap = 0.0 if ok else min(abs(claim.percent - low), abs(claim.percent - high))
     verdict = "matches" if ok else "does not match"
-    message = (
-        f"{verdict} {_fmt(claim.number)} / {base:g} = {exact:.4f}% at the printed precision; {said}"
-    )
+    ratio = f"{fmt_number(claim.number)} / {base:g} = {exact:.4f}%"
+    message = f"{verdict} {ratio} at the printed precision; {said}"
     return _eval_row(claim, rule_id, round(exact, 6), claim.percent, gap, message)
 
 
@@ -341,12 +336,12 @@ def _parts_checks(claims: pd.DataFrame) -> list[dict]:
         ]
         if group["approximate"].any():
             continue
-        listed = " + ".join(_fmt(n) for n in group["number"])
+        listed = " + ".join(fmt_number(n) for n in group["number"])
         added = float(group["number"].sum())
         verdict = "within" if added <= total["number"] else "more than"
         message = (
-            f"其中 lists {listed} = {_fmt(added)}{total['unit']}, {verdict} the stated total "
-            f"{_fmt(total['number'])}{total['unit']}: “{total['sentence']}”"
+            f"其中 lists {listed} = {fmt_number(added)}{total['unit']}, {verdict} the stated total "
+            f"{fmt_number(total['number'])}{total['unit']}: “{total['sentence']}”"
         )
         violation = max(0.0, added - float(total["number"]))
         rows.append(

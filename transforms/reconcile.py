@@ -49,7 +49,8 @@ class _Term:
     value: _Value | None  # None: not printed
 
 
-def _index(obs: pd.DataFrame) -> dict[tuple[str, str, str], _Value]:
+def value_index(obs: pd.DataFrame) -> dict[tuple[str, str, str], _Value]:
+    """Every coded cell by (report, indicator, breakdown): its value, status and locator."""
     coded = obs[obs["indicator"].notna() & obs["breakdown"].notna()]
     return {
         (r.report_id, r.indicator, r.breakdown): _Value(
@@ -59,12 +60,12 @@ def _index(obs: pd.DataFrame) -> dict[tuple[str, str, str], _Value]:
     }
 
 
-def _fmt(x: float) -> str:
+def fmt_number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _side(terms: list[_Term]) -> str:
-    return " + ".join(f"{t.name} {_fmt(t.value.value)}" for t in terms)
+    return " + ".join(f"{t.name} {fmt_number(t.value.value)}" for t in terms)
 
 
 def _judge(rule: Rule, left: list[_Term], right: list[_Term], row: dict) -> dict:
@@ -87,7 +88,11 @@ def _judge(rule: Rule, left: list[_Term], right: list[_Term], row: dict) -> dict
     message = (
         f"{rule.label_zh} {'holds' if holds else 'fails'}: {_side(left)} "
         f"{op if holds else negated} {_side(right)}"
-        + ("" if holds else f" (printed {_fmt(actual)}, expected {op} {_fmt(expected)})")
+        + (
+            ""
+            if holds
+            else f" (printed {fmt_number(actual)}, expected {op} {fmt_number(expected)})"
+        )
     )
     return {
         **row,
@@ -141,7 +146,7 @@ def evaluate_rules(
     observations: pd.DataFrame, reports: pd.DataFrame, catalogue: Catalogue
 ) -> pd.DataFrame:
     """One row per (report, rule, breakdown or row) for every parsed report."""
-    index = _index(observations)
+    index = value_index(observations)
     coded = observations.dropna(subset=["indicator", "breakdown"])
     breakdowns = coded.groupby("report_id")["breakdown"].unique().to_dict()
     indicators = coded.groupby("report_id")["indicator"].unique().to_dict()

@@ -320,7 +320,7 @@ def query_read_only(path: Path, sql: str, max_rows: int = 200) -> str:
         relation = con.sql(sql)
         if relation is None:
             return "(no result)"
-        return relation.limit(max_rows).__str__() if max_rows else str(relation)
+        return str(relation.limit(max_rows) if max_rows else relation)
     except duckdb.Error as exc:
         raise RuntimeError(str(exc)) from exc
     finally:
