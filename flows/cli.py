@@ -1,7 +1,9 @@
 """The `nianbao` command line.
 
-    nianbao run [--raw DIR] [--curated DIR] [--verbose]
+    nianbao run [--raw DIR] [--curated DIR] [--full-refresh] [--config FILE] [--verbose]
     nianbao sql "SELECT …" [--curated DIR]
+    nianbao status [--curated DIR] [--last N]
+    nianbao serve [--cron "0 2 * * *"] [--timezone Asia/Shanghai] [--next N]
     nianbao docs [--out docs/warehouse.md]
 
 Exit codes: 0 the run completed (even when reports failed checks: findings are data, not
@@ -53,7 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="folder for Parquet, Data Docs and warehouse.duckdb (default: data/curated)",
     )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="read every file again, even those unchanged since the last run",
+    )
+    run.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="alert configuration (TOML); default: $NIANBAO_CONFIG, else ./nianbao.toml if "
+        "present. NIANBAO_ALERT_WEBHOOK and the other NIANBAO_* variables override it",
+    )
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
+    status = commands.add_parser(
+        "status",
+        help="show the last runs (the runs table)",
+        description="Print the last runs recorded under --curated, newest first: what changed, "
+        "what was read, and how many findings were new.",
+    )
+    status.add_argument(
+        "--curated",
+        default="data/curated",
+        type=Path,
+        help="folder of the curated outputs (default: data/curated)",
+    )
+    status.add_argument("--last", type=int, default=10, help="how many runs (default 10)")
     sql = commands.add_parser(
         "sql",
         help="run one SQL query on the warehouse, read-only, and print the result",
@@ -69,6 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sql.add_argument(
         "--max-rows", type=int, default=200, help="rows to print at most (default 200)"
+    )
+    serve = commands.add_parser(
+        "serve",
+        help="serve the nightly schedule (long-running) against the configured Prefect API",
+        description="Register the nightly deployment of the flow and run it on its cron "
+        "schedule until interrupted. Uses PREFECT_API_URL (e.g. a local `prefect server "
+        "start`); without one, Prefect runs a temporary server that lives as long as this "
+        "process. --next N only prints the next N start times and exits.",
+    )
+    serve.add_argument("--cron", default=None, help='cron expression (default "0 2 * * *")')
+    serve.add_argument("--timezone", default=None, help="time zone (default Asia/Shanghai)")
+    serve.add_argument("--raw", default="data/raw", type=Path, help="raw folder")
+    serve.add_argument("--curated", default="data/curated", type=Path, help="curated folder")
+    serve.add_argument("--name", default="nightly", help="deployment name (default nightly)")
+    serve.add_argument(
+        "--next", type=int, default=0, metavar="N", help="print the next N runs and exit"
     )
     docs = commands.add_parser(
         "docs",
@@ -98,16 +141,37 @@ def _interactive() -> bool:
     return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("1", "true")
 
 
+def _prefect_env(verbose: bool) -> None:
+    for key, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    if verbose:  # Prefect's console handler then shows nianbao's lines too
+        os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "nianbao")
+    else:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _config_file(args: argparse.Namespace) -> Path | None:
+    if args.config is not None:
+        return args.config
+    if os.environ.get("NIANBAO_CONFIG"):
+        return Path(os.environ["NIANBAO_CONFIG"])
+    default = Path("nianbao.toml")
+    return default if default.is_file() else None
+
+
 def _run(args: argparse.Namespace) -> int:
     if not args.raw.is_dir():
         print(f"nianbao: error: --raw {args.raw} is not a folder", file=sys.stderr)
         return 2
-    for key, value in _PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
-    if args.verbose:  # Prefect's console handler then shows nianbao's lines too
-        os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "nianbao")
-    else:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from transforms.alerts import AlertConfig, AlertConfigError
+
+    config = _config_file(args)
+    try:  # a broken configuration is bad usage: say so before starting anything
+        AlertConfig.load(config, os.environ)
+    except AlertConfigError as exc:
+        print(f"nianbao: error: alert configuration: {exc}", file=sys.stderr)
+        return 2
+    _prefect_env(args.verbose)
     from flows.pipeline import nianbao_pipeline  # Prefect reads its settings on import
 
     logger = logging.getLogger("nianbao.progress")
@@ -122,7 +186,12 @@ def _run(args: argparse.Namespace) -> int:
     handler = _Progress(status)
     logger.addHandler(handler)
     try:
-        summary = nianbao_pipeline(raw_dir=str(args.raw), curated_dir=str(args.curated))
+        summary = nianbao_pipeline(
+            raw_dir=str(args.raw),
+            curated_dir=str(args.curated),
+            full_refresh=args.full_refresh,
+            config_file=str(config) if config else None,
+        )
     except Exception as exc:  # the pipeline itself failed: say so and exit 1
         print(f"nianbao: the pipeline failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
@@ -149,6 +218,38 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    _prefect_env(verbose=True)
+    from flows import schedule
+
+    try:
+        deployment = schedule.nightly_deployment(
+            cron=args.cron or schedule.DEFAULT_CRON,
+            timezone=args.timezone or schedule.DEFAULT_TIMEZONE,
+            raw_dir=str(args.raw),
+            curated_dir=str(args.curated),
+            name=args.name,
+        )
+    except ValueError as exc:  # pydantic's message: the line that says what is invalid
+        lines = [line.strip() for line in str(exc).splitlines()]
+        reason = next((line for line in lines if "Invalid" in line), lines[0])
+        print(f"nianbao: error: {reason.removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+    if args.next:
+        for when in schedule.next_runs(deployment, args.next):
+            print(when.isoformat())
+        return 0
+    schedule.serve(deployment)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from transforms.runs import status_text
+
+    print(status_text(args.curated, args.last))
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     from transforms.catalogue import default
     from transforms.warehouse_docs import render
@@ -161,7 +262,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"run": _run, "sql": _sql, "docs": _docs}
+    commands = {"run": _run, "sql": _sql, "status": _status, "serve": _serve, "docs": _docs}
     return commands[args.command](args)
 
 

@@ -1,8 +1,12 @@
-"""The nianbao flow: raw files → long Parquet → Great Expectations → DuckDB.
+"""The nianbao flow: raw files → long Parquet → Great Expectations → DuckDB, then alerts.
 
-Each task is one arrow of the data flow and calls one function of `transforms` or
-`expectations`; the flow strings them together. Tasks pass frames in memory and are never cached
-(Prefect's input-keyed cache would hash whole frames, and key files on their path, not content).
+Each task is one arrow of the data flow and calls `transforms` or `expectations`; the flow strings
+them together. Runs are incremental: a file whose content (and the parser version) is unchanged
+since the last run is not read again, its rows and checks are reused; checks that span reports
+(cross-year) are recomputed whenever anything changed. Tasks pass frames in memory and are never
+cached by Prefect (its input-keyed cache hashes whole frames and keys files on their path, not
+content); `transforms.incremental` decides what is unchanged, on content hashes.
+
 Progress goes to the standard logger `nianbao.progress`, which the CLI shows; Prefect collects it
 too where PREFECT_LOGGING_EXTRA_LOGGERS includes `nianbao`.
 """
@@ -10,18 +14,30 @@ too where PREFECT_LOGGING_EXTRA_LOGGERS includes `nianbao`.
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from expectations.runner import validate
 from expectations.suites import all_suites
+from transforms import alerting, curated, findings, incremental, runs
 from transforms import catalogue as catalogue_module
+from transforms.alerts import AlertConfig
 from transforms.crossyear import evaluate_cross_year
-from transforms.curated import catalogue_frames, write_all
-from transforms.ingest import discover, ingest_files
+from transforms.ingest import (
+    discover,
+    max_file_bytes,
+    parse_bounds,
+    parse_files,
+    parser_version,
+)
 from transforms.narrative import evaluate_narrative
+from transforms.quality_report import render_quality_report, write_quality_report
 from transforms.reconcile import combine, evaluate_rules
 from transforms.semantic import evaluate_semantic
 from transforms.summary import RunSummary, summarise
@@ -30,45 +46,79 @@ from transforms.warehouse import publish
 progress = logging.getLogger("nianbao.progress")
 
 
+@dataclass(frozen=True)
+class Run:
+    """Who this run is: its id, start, folders and options."""
+
+    run_id: str
+    started: object  # datetime (UTC)
+    raw: Path
+    curated: Path
+    full_refresh: bool
+    config: AlertConfig
+
+
+@task(cache_policy=NO_CACHE)
+def scan(run: Run):
+    """Load the last published state and decide which files must be read."""
+    progress.info("looking for changes under %s", run.raw)
+    previous = curated.load_previous(run.curated)
+    paths = discover(run.raw)
+    reuse_from = incremental.Previous.empty() if run.full_refresh else previous
+    todo = incremental.plan(
+        paths, run.raw, reuse_from, catalogue_module.default(), max_file_bytes()
+    )
+    progress.info(
+        "files: %d seen, %d new, %d changed, %d removed; %d to read",
+        len(todo.paths),
+        todo.files_new,
+        todo.files_changed,
+        todo.files_removed,
+        len(todo.to_read),
+    )
+    return previous, todo
+
+
 def _files_read(done: int, total: int) -> None:
     if done == total or done % 100 == 0:
         progress.info("reading files: %d/%d", done, total)
 
 
 @task(cache_policy=NO_CACHE)
-def ingest(raw_dir: Path):
-    paths = discover(raw_dir)
-    progress.info("reading files: 0/%d", len(paths))
-    return ingest_files(paths, raw_dir, catalogue_module.default(), on_progress=_files_read)
+def parse(todo, raw: Path) -> dict:
+    """Read and parse the files that changed, in worker processes with per-file bounds."""
+    if not todo.to_read:
+        return {}
+    progress.info("reading files: 0/%d", len(todo.to_read))
+    return parse_files(todo.to_read, raw, parse_bounds(), on_progress=_files_read)
 
 
 @task(cache_policy=NO_CACHE)
-def reconcile(observations, reports, claims):
+def reconcile(ingested):
     progress.info("checking identities and the prose")
     catalogue = catalogue_module.default()
+    reports, observations, claims = incremental.fresh_frames(ingested)
+    live_reports = incremental.live_reports(ingested)
     return combine(
         evaluate_rules(observations, reports, catalogue),
         evaluate_semantic(observations, reports),
         evaluate_narrative(claims, observations, catalogue),
-        evaluate_cross_year(reports, observations),
+        evaluate_cross_year(live_reports, ingested.observations),
     )
 
 
 @task(cache_policy=NO_CACHE)
-def run_expectations(evaluations, observations, reports, docs_dir: Path):
+def run_expectations(evaluations, ingested, docs_dir: Path):
     progress.info("running Great Expectations suites")
-    frames = {
-        "evaluations": evaluations,
-        "observations": observations,
-        "reports": reports[reports["status"] == "parsed"],
-    }
+    reports, observations, _ = incremental.fresh_frames(ingested)
+    frames = {"evaluations": evaluations, "observations": observations, "reports": reports}
     return validate(frames, all_suites(catalogue_module.default()), docs_dir)
 
 
 @task(cache_policy=NO_CACHE)
 def write_parquet(frames: dict, curated_dir: Path):
     progress.info("writing Parquet")
-    return write_all(frames, curated_dir)
+    return curated.write_all(frames, curated_dir)
 
 
 @task(cache_policy=NO_CACHE)
@@ -77,24 +127,150 @@ def publish_warehouse(parquet: dict, curated_dir: Path) -> Path:
     return publish(parquet, curated_dir)
 
 
-@flow(name="nianbao", log_prints=False)
-def nianbao_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated") -> RunSummary:
-    """Read every report under raw_dir, check it, and publish the warehouse under curated_dir."""
-    raw, curated = Path(raw_dir).resolve(), Path(curated_dir).resolve()
-    reports, observations, claims = ingest(raw)
-    evaluations = reconcile(observations, reports, claims)
-    docs_dir = curated / "data_docs"
-    check_results = run_expectations(evaluations, observations, reports, docs_dir)
-    frames = {
-        "reports": reports,
-        "observations": observations,
-        "check_results": check_results,
-        "narrative_claims": claims,
-        **catalogue_frames(catalogue_module.default()),
-    }
-    warehouse = publish_warehouse(write_parquet(frames, curated), curated)
-    summary = summarise(
-        reports, observations, check_results, str(warehouse), str(docs_dir / "index.html")
+@task(cache_policy=NO_CACHE)
+def report_and_alert(run: Run, ingested, check_results, previous, row: dict):
+    """Mark what is new, write the HTML quality report, and alert on what is new."""
+    marked = findings.mark_new(
+        findings.findings(ingested.reports, check_results),
+        findings.findings(previous.reports, previous.check_results)
+        if not previous.reports.empty
+        else None,
     )
+    row = {**row, "checks_newly_failed": int(marked["is_new"].sum()) if len(marked) else 0}
+    html = render_quality_report(row, marked, ingested.reports)
+    page = write_quality_report(html, run.curated, run.run_id)
+    link = run.config.report_link(page)
+    row["quality_report"] = link
+    history = alerting.retry_undelivered(
+        curated.load_history(run.curated, "alerts"), run.config, run.run_id
+    )
+    alert = alerting.new_findings_alert(
+        run.run_id, runs.now(), marked, {"files_seen": row["files_seen"]}, link
+    )
+    if alert is None:
+        progress.info("no new findings: no alert")
+        return row, history, None
+    outcome = alerting.record(history, alert, run.config, run.run_id)
+    _announce(outcome)
+    return row, outcome.alerts, alert
+
+
+def _announce(outcome) -> None:
+    for d in outcome.deliveries:
+        state = "delivered" if d.delivered else f"NOT delivered ({d.error})"
+        progress.info("alert to %s %s: %s", d.sink, d.target, state)
+    if not outcome.deliveries:
+        progress.info("alert recorded (no sink configured): %s", outcome.raised.title())
+
+
+def _artifact(markdown: str) -> None:
+    create_markdown_artifact(markdown=markdown, key="nianbao-alert", description="nianbao alert")
+
+
+def _checks(run: Run, previous, todo, ingested):
+    if not todo.changed and not previous.reports.empty:
+        progress.info("no changes: the published checks stand")
+        return previous.check_results
+    evaluations = reconcile(ingested)
+    new_checks = run_expectations(evaluations, ingested, run.curated / "data_docs")
+    return incremental.merge_checks(previous, ingested, new_checks)
+
+
+def _run(run: Run) -> RunSummary:
+    previous, todo = scan(run)
+    fresh = parse(todo, run.raw)
+    ingested = incremental.assemble(todo, fresh, run.raw, previous)
+    check_results = _checks(run, previous, todo, ingested)
+    files = runs.FileCounts(
+        len(todo.paths), todo.files_new, todo.files_changed, todo.files_removed, len(todo.to_read)
+    )
+    row = runs.run_row(
+        run.run_id,
+        run.started,
+        files,
+        ingested.reports,
+        check_results,
+        status="completed" if todo.changed or previous.reports.empty else "no_changes",
+        full_refresh=run.full_refresh,
+        flow_run_id=flow_run.get_id(),
+        parser_version=parser_version(catalogue_module.default()),
+    )
+    row, alerts, alert = report_and_alert(run, ingested, check_results, previous, row)
+    history = runs.append(curated.load_history(run.curated, "runs"), row)
+    frames = {
+        "reports": ingested.reports,
+        "observations": ingested.observations,
+        "check_results": check_results,
+        "narrative_claims": ingested.claims,
+        **curated.catalogue_frames(catalogue_module.default()),
+        "runs": history,
+        "alerts": alerts,
+    }
+    warehouse = publish_warehouse(write_parquet(frames, run.curated), run.curated)
+    if alert is not None:
+        _artifact(alert.markdown())
     progress.info("done")
-    return summary
+    docs = run.curated / "data_docs" / "index.html"
+    return summarise(row, ingested, check_results, str(warehouse), str(docs))
+
+
+def _record_failure(run: Run, exc: BaseException) -> None:
+    """A failed run still leaves its row in runs.parquet and raises a pipeline_failed alert; the
+    previous warehouse stays as it was. Failing to record it must not hide the first error."""
+    try:
+        _write_failure(run, f"{type(exc).__name__}: {exc}")
+    except Exception:
+        progress.exception("could not record the failed run")
+
+
+def _write_failure(run: Run, error: str) -> None:
+    history = curated.load_history(run.curated, "alerts")
+    history = alerting.retry_undelivered(history, run.config, run.run_id)
+    alert = alerting.failure_alert(run.run_id, runs.now(), error)
+    outcome = alerting.record(history, alert, run.config, run.run_id)
+    _announce(outcome)
+    row = runs.run_row(
+        run.run_id,
+        run.started,
+        runs.FileCounts(),
+        None,
+        None,
+        error=error,
+        full_refresh=run.full_refresh,
+        flow_run_id=flow_run.get_id(),
+        parser_version=parser_version(catalogue_module.default()),
+    )
+    run.curated.mkdir(parents=True, exist_ok=True)
+    curated.write_all(
+        {
+            "runs": runs.append(curated.load_history(run.curated, "runs"), row),
+            "alerts": outcome.alerts,
+        },
+        run.curated,
+    )
+    _artifact(alert.markdown())
+
+
+@flow(name="nianbao", log_prints=False)
+def nianbao_pipeline(
+    raw_dir: str = "data/raw",
+    curated_dir: str = "data/curated",
+    full_refresh: bool = False,
+    config_file: str | None = None,
+) -> RunSummary:
+    """Read what changed under raw_dir, check it, publish the warehouse under curated_dir, and
+    alert on new findings (sinks from config_file / NIANBAO_* environment variables)."""
+    started = runs.now()
+    run = Run(
+        run_id=runs.new_run_id(started),
+        started=started,
+        raw=Path(raw_dir).resolve(),
+        curated=Path(curated_dir).resolve(),
+        full_refresh=full_refresh,
+        config=AlertConfig.load(Path(config_file) if config_file else None, os.environ),
+    )
+    try:
+        return _run(run)
+    except Exception as exc:
+        _record_failure(run, exc)
+        raise

@@ -14,6 +14,8 @@ How a cell finds its code depends on the table it came from:
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pyarrow as pa
 
@@ -73,6 +75,15 @@ def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd
             }
         )
     return to_frame(rows, schemas.OBSERVATIONS)
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a frame as dicts, missing values as None (pandas reads them as NaN or NaT)."""
+    return [{k: None if _missing(v) else v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def to_frame(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:

@@ -43,11 +43,22 @@ REPORTS = _schema(
         pa.string(),
         "Template family of the statistics table (see indicators.template).",
     ),
-    _f("status", pa.string(), "parsed | unreadable | no_template | failed | duplicate.", False),
+    _f(
+        "status",
+        pa.string(),
+        "parsed | unreadable | no_template | failed | duplicate | withdrawn (the file was "
+        "removed from the raw folder: the row stays, its values and checks are no longer "
+        "published).",
+        False,
+    ),
     _f("error", pa.string(), "Why the file was not parsed (NULL when parsed)."),
     _f("n_values", pa.int32(), "Number of table values captured from the file.", False),
     _f(
-        "parser_version", pa.string(), "Version of nianbao's parsers that produced the rows.", False
+        "parser_version",
+        pa.string(),
+        "Version of nianbao's parsers and catalogue that produced the rows; a file is read again "
+        "when its content or this version changes.",
+        False,
     ),
 )
 
@@ -220,6 +231,76 @@ CORE_INDICATOR_MAP = _schema(
     _f("label_zh", pa.string(), "Chinese label of the core indicator.", False),
 )
 
+_TIME = pa.timestamp("us", tz="UTC")
+
+RUNS = _schema(
+    "Run history: one row per pipeline run, appended by every run, including runs that failed "
+    "(a failed run publishes no new data; its row appears with the next published warehouse).",
+    _f("run_id", pa.string(), "Run id: UTC start time and a random suffix.", False),
+    _f("started_at", _TIME, "When the run started (UTC).", False),
+    _f("finished_at", _TIME, "When the run finished (UTC); NULL if it never did."),
+    _f(
+        "status",
+        pa.string(),
+        "completed | no_changes (nothing under the raw folder changed: no file was read) | "
+        "failed (the pipeline itself failed; see error).",
+        False,
+    ),
+    _f("full_refresh", pa.bool_(), "Every file was read again (--full-refresh).", False),
+    _f("files_seen", pa.int32(), "Files found under the raw folder.", False),
+    _f("files_new", pa.int32(), "Files at a path not seen by the previous run.", False),
+    _f("files_changed", pa.int32(), "Files whose content changed since the previous run.", False),
+    _f("files_removed", pa.int32(), "Files gone since the previous run (marked withdrawn).", False),
+    _f(
+        "files_read", pa.int32(), "Files read and parsed in this run (the rest were reused).", False
+    ),
+    _f("files_unreadable", pa.int32(), "Files that could not be read (any run).", False),
+    _f("reports_failed", pa.int32(), "Files not parsed: unreadable, no template or failed.", False),
+    _f(
+        "checks_run",
+        pa.int32(),
+        "Checks evaluated (passed or failed) in the published state.",
+        False,
+    ),
+    _f("checks_failed", pa.int32(), "Checks failing in the published state.", False),
+    _f(
+        "checks_newly_failed",
+        pa.int32(),
+        "Findings new in this run: checks failing now that did not fail in the previous run, "
+        "and newly unreadable files (what the run's alert is about).",
+        False,
+    ),
+    _f("error", pa.string(), "Why the run failed (NULL when it did not)."),
+    _f("flow_run_id", pa.string(), "Prefect flow-run id of the run."),
+    _f("parser_version", pa.string(), "reports.parser_version of this run.", False),
+    _f("quality_report", pa.string(), "The run's HTML quality report (path or URL)."),
+)
+
+ALERTS = _schema(
+    "Data-quality alerts: one row per alert and sink. An alert is raised when a run has new "
+    "findings or the pipeline failed; an undelivered alert is sent again by the next run. "
+    "Secrets (webhook tokens, SMTP passwords) are never stored.",
+    _f("alert_id", pa.string(), "Alert id.", False),
+    _f("run_id", pa.string(), "The run that raised it (runs.run_id).", False),
+    _f("created_at", _TIME, "When the alert was raised (UTC).", False),
+    _f("reason", pa.string(), "new_findings | pipeline_failed.", False),
+    _f("title", pa.string(), "The alert's one-line title.", False),
+    _f("n_new_findings", pa.int32(), "Number of new findings it reports.", False),
+    _f(
+        "sink",
+        pa.string(),
+        "webhook | smtp | none (no sink configured: recorded here and as a Prefect artifact).",
+        False,
+    ),
+    _f("target", pa.string(), "Where it was sent, secrets removed (scheme and host only)."),
+    _f("status", pa.string(), "delivered | undelivered | not_configured.", False),
+    _f("attempts", pa.int32(), "Delivery attempts so far, over all runs.", False),
+    _f("delivered_at", _TIME, "When it was delivered (UTC)."),
+    _f("last_run_id", pa.string(), "The run that last tried to deliver it.", False),
+    _f("error", pa.string(), "Why the last attempt failed, secrets removed."),
+    _f("payload", pa.string(), "The alert as JSON (what is sent; used to send it again).", False),
+)
+
 TABLES: dict[str, pa.Schema] = {
     "reports": REPORTS,
     "observations": OBSERVATIONS,
@@ -228,6 +309,8 @@ TABLES: dict[str, pa.Schema] = {
     "indicators": INDICATORS,
     "rules": RULES,
     "core_indicator_map": CORE_INDICATOR_MAP,
+    "runs": RUNS,
+    "alerts": ALERTS,
 }
 
 

@@ -1,15 +1,19 @@
-"""The run summary: what a person needs to know after a run, computed from the run's frames."""
+"""The run summary: what a person needs to know after a run, computed from the run's row."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import pandas as pd
-
 
 @dataclass(frozen=True)
 class RunSummary:
+    run_id: str
+    status: str
     files_seen: int
+    files_new: int
+    files_changed: int
+    files_removed: int
+    files_read: int
     reports_read: int
     reports_failed: int
     duplicates: int
@@ -17,15 +21,22 @@ class RunSummary:
     checks_run: int
     checks_failed: int
     checks_not_evaluable: int
+    checks_newly_failed: int
     warehouse: str
     data_docs: str
+    quality_report: str
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def lines(self) -> list[str]:
+        changes = (
+            f"{self.files_new} new, {self.files_changed} changed, {self.files_removed} removed"
+        )
         return [
-            f"files seen:        {self.files_seen}",
+            f"run:               {self.run_id}"
+            + (" (no changes)" if self.status == "no_changes" else ""),
+            f"files seen:        {self.files_seen} ({changes}; {self.files_read} read)",
             f"reports read:      {self.reports_read}",
             f"reports failed:    {self.reports_failed}"
             + (f" (+{self.duplicates} duplicate files)" if self.duplicates else ""),
@@ -37,29 +48,35 @@ class RunSummary:
                 else ""
             ),
             f"checks failed:     {self.checks_failed}",
+            f"new findings:      {self.checks_newly_failed} (failed checks and unread files "
+            "not seen in the last run)",
             f"warehouse:         {self.warehouse}",
+            f"quality report:    {self.quality_report}",
             f"data docs:         {self.data_docs}",
         ]
 
 
-def summarise(
-    reports: pd.DataFrame,
-    observations: pd.DataFrame,
-    check_results: pd.DataFrame,
-    warehouse: str,
-    data_docs: str,
-) -> RunSummary:
-    status = reports["status"]
-    passed = check_results["passed"]
+def summarise(row: dict, ingested, check_results, warehouse: str, data_docs: str) -> RunSummary:
+    """The summary of a run from its `runs` row, its frames (`incremental.Ingested`) and its
+    check_results."""
+    status = ingested.reports["status"]
     return RunSummary(
-        files_seen=len(reports),
+        run_id=row["run_id"],
+        status=row["status"],
+        files_seen=row["files_seen"],
+        files_new=row["files_new"],
+        files_changed=row["files_changed"],
+        files_removed=row["files_removed"],
+        files_read=row["files_read"],
         reports_read=int((status == "parsed").sum()),
-        reports_failed=int(status.isin(["unreadable", "no_template", "failed"]).sum()),
+        reports_failed=row["reports_failed"],
         duplicates=int((status == "duplicate").sum()),
-        observations=len(observations),
-        checks_run=int(passed.notna().sum()),
-        checks_failed=int((passed == False).sum()),  # noqa: E712  (NULL is not a failure)
-        checks_not_evaluable=int(passed.isna().sum()),
+        observations=len(ingested.observations),
+        checks_run=row["checks_run"],
+        checks_failed=row["checks_failed"],
+        checks_not_evaluable=int(check_results["passed"].isna().sum()),
+        checks_newly_failed=row["checks_newly_failed"],
         warehouse=warehouse,
         data_docs=data_docs,
+        quality_report=str(row.get("quality_report") or ""),
     )

@@ -30,6 +30,7 @@ DUCKDB_TYPES = {
     pa.int32(): "INTEGER",
     pa.float64(): "DOUBLE",
     pa.bool_(): "BOOLEAN",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
 
 _APPEAL_COLUMNS = ",\n".join(

@@ -8,6 +8,7 @@ indicator that exists, every rule parses, every core indicator is defined).
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -174,6 +175,7 @@ class Catalogue:
     positions: tuple[Position, ...]
     narrative: tuple[NarrativePattern, ...] = ()
     phrases: tuple[PhrasePattern, ...] = ()
+    digest: str = ""  # SHA-256 of the CSVs: a changed catalogue re-reads every report
 
     @property
     def codes(self) -> frozenset[str]:
@@ -246,6 +248,13 @@ def _rows(name: str, folder: Path) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
+def _digest(folder: Path) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(folder.glob("*.csv")):
+        sha.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
 def _terms(expr: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in expr.split("+") if t.strip())
 
@@ -290,6 +299,7 @@ def load(folder: Path = HERE) -> Catalogue:
             PhrasePattern(**{**r, "target": _terms(r["target"])})
             for r in _rows("narrative_phrases.csv", folder)
         ),
+        digest=_digest(folder),
     )
     problems = integrity_problems(cat)
     if problems:

@@ -1,0 +1,38 @@
+"""Alerts after a nightly run: the alert model, its configuration, its formats and its sinks.
+
+In: an `Alert` the pipeline builds from the run's *new* findings (or from its own failure) and an
+`AlertConfig` read from TOML and `NIANBAO_*` environment variables. Out: the alert delivered to a
+Slack-compatible or generic JSON webhook and/or by e-mail, one `Delivery` record per sink. Nothing
+here imports Prefect; the flow calls `deliver` and stores the records with `Alert.to_json()`.
+
+    model    Finding, Alert (title, markdown, text, JSON round trip)
+    formats  the Markdown, plain-text and Slack renderings
+    config   AlertConfig (TOML + environment), AlertConfigError, redact
+    sinks    deliver, Delivery: webhook over urllib, e-mail over smtplib, retries with backoff
+"""
+
+from transforms.alerts.config import (
+    ENV_VARS,
+    AlertConfig,
+    AlertConfigError,
+    redact,
+    redact_url,
+)
+from transforms.alerts.model import REASONS, Alert, Finding
+from transforms.alerts.sinks import SINKS, Delivery, deliver, email_message, webhook_body
+
+__all__ = [
+    "ENV_VARS",
+    "REASONS",
+    "SINKS",
+    "Alert",
+    "AlertConfig",
+    "AlertConfigError",
+    "Delivery",
+    "Finding",
+    "deliver",
+    "email_message",
+    "redact",
+    "redact_url",
+    "webhook_body",
+]

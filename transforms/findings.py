@@ -1,0 +1,77 @@
+"""Findings: what is wrong in the published state, and which of it is new since the last run.
+
+In: the run's reports and check_results (and the previous run's). Out: one row per finding, a
+failed check or a file that could not be read, keyed by (source_file, check_id, breakdown): the
+key names the place, not the content, so a finding that stands after its file was edited is not
+new, and a check that starts failing after an edit is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+FILE_STATUSES = ("unreadable", "no_template", "failed")
+KEY = ("source_file", "check_id", "breakdown")
+COLUMNS = (
+    "report_id",
+    "source_file",
+    "body",
+    "report_year",
+    "check_id",
+    "kind",
+    "severity",
+    "breakdown",
+    "expected",
+    "actual",
+    "message",
+    "locator",
+)
+_KIND_ORDER = {"file": 0, "identity": 1, "cross_year": 2, "narrative": 3, "semantic": 4}
+
+
+def findings(reports: pd.DataFrame, check_results: pd.DataFrame) -> pd.DataFrame:
+    """Every failed check, with the report's file, body and year, and every file not read."""
+    failed = check_results[check_results["passed"].eq(False).fillna(False).astype(bool)]
+    where = reports[["report_id", "source_file", "body", "report_year"]]
+    checks = failed.merge(where, on="report_id", how="left")
+    unread = reports[reports["status"].isin(FILE_STATUSES)]
+    files = unread.assign(
+        check_id="file_" + unread["status"],
+        kind="file",
+        severity="error",
+        breakdown=None,
+        expected=float("nan"),
+        actual=float("nan"),
+        message=unread["error"].fillna(""),
+        locator=None,
+    )
+    parts = [f[list(COLUMNS)] for f in (files, checks) if not f.empty]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _keys(frame: pd.DataFrame) -> pd.Series:
+    parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in KEY]
+    return parts[0] + "\x1f" + parts[1] + "\x1f" + parts[2]
+
+
+def mark_new(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """`current` with `is_new`: its key did not fail in `previous` (None: the first run)."""
+    known = set(_keys(previous)) if previous is not None and not previous.empty else set()
+    if current.empty:
+        return current.assign(is_new=pd.Series(dtype=bool))
+    return current.assign(is_new=~_keys(current).isin(known))
+
+
+def top(new: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The findings an alert lists first: errors before warnings, unread files and broken
+    identities before the rest, then by file."""
+    if new.empty:
+        return new
+    order = new.assign(
+        _sev=(new["severity"] != "error").astype(int),
+        _kind=new["kind"].map(_KIND_ORDER).fillna(9),
+    )
+    order = order.sort_values(["_sev", "_kind", "source_file", "check_id"], kind="mergesort")
+    return order.drop(columns=["_sev", "_kind"]).head(n)
