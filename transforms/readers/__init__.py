@@ -82,6 +82,27 @@ def read_document(path: Path, data: bytes) -> Document:
     module = FORMATS[suffix][1]
     if module is None:
         raise ReadError(f"unsupported format: {_UNSUPPORTED_WHY[suffix]}")
+    _check_not_empty(data)
+    return importlib.import_module(f"transforms.readers.{module}").read(path, data)
+
+
+_WHITESPACE_ENCODINGS = ("utf-8-sig", "utf-16")  # a BOM and spaces (full-width ones too)
+
+
+def _check_not_empty(data: bytes) -> None:
+    """Refuse a file with nothing in it, whatever its extension: no bytes, only whitespace (a
+    BOM and full-width spaces included), or only zero bytes (space reserved by a download or
+    copy that never wrote into it)."""
     if not data.strip():
         raise ReadError("empty file: no content to read")
-    return importlib.import_module(f"transforms.readers.{module}").read(path, data)
+    if not data.strip(b"\x00"):
+        raise ReadError("empty file: only zero bytes (an interrupted download or copy?)")
+    if len(data) <= 4096 and any(_blank_as(data, name) for name in _WHITESPACE_ENCODINGS):
+        raise ReadError("empty file: no content to read")
+
+
+def _blank_as(data: bytes, encoding: str) -> bool:
+    try:
+        return not data.decode(encoding).replace("\ufeff", "").strip()
+    except UnicodeDecodeError:
+        return False

@@ -3,15 +3,21 @@
 In: the bytes of a `.docx` file. Out: `Document(lines, "docx", "word", tables)` or a
 `ReadError` ("not a Word .docx file: …", "too large: …").
 
-python-docx reads the package with its own XML parser, which does not resolve external
-entities; the zip's declared sizes are checked first so a zip bomb is refused unread. Quirks:
+A .docx is a zip of XML parts, and a zip can be built to hurt: a part that inflates to gigabytes
+(a zip bomb), a size header that lies, XML that declares external entities. So the sizes the zip
+declares are checked before anything is inflated; each part is inflated in bounded chunks, never
+past its declared size (a single `read()` would inflate the whole stream first); and python-docx
+reads those bytes, never the file itself. python-docx parses XML with `resolve_entities=False`,
+lxml's default `no_network=True` and no DTD loading: no entity is expanded, no file or URL is
+fetched (tests/transforms/readers/test_bad_input.py holds it to that). Quirks:
 - body paragraphs and tables are read in document order, through content controls (`w:sdt`)
   too; each table row is also one line of `lines`, its cells as printed (a merged cell once)
   joined by a space, a cell's own lines joined without a break, so metadata and prose readers
   see everything once;
 - merged cells: gridSpan across and vMerge down are expanded, every slot of one Word cell
   sharing one TableCell and locator; rows that start late (`w:gridBefore`) are shifted right
-  and every row is padded with empty cells to the table's width;
+  and every row is padded with empty cells to the table's width (a span below 1 counts as 1,
+  one above 1000 as 1000; a table of more than a million slots is refused);
 - a table inside a cell is its own Table too (numbered in order of the start of each table),
   and its text is also part of the cell's text;
 - cell text keeps one line per paragraph and per manual line break (`w:br`, vertical headers
@@ -23,7 +29,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
+from lzma import LZMAError
 from pathlib import Path
 
 import docx
@@ -35,6 +43,13 @@ from docx.text.paragraph import Paragraph
 from transforms.readers import Document, ReadError, Table, TableCell
 
 _MAX_UNZIPPED = 200 * 1024 * 1024  # a report's package is a few MB; more is a zip bomb
+_MAX_XML_PART = 50 * 1024 * 1024  # a long report's document.xml is a few MB; lxml needs ~10×
+_CHUNK = 1024 * 1024
+# Word tables have at most 63 columns; a span or skip past 1000 (HTML's colspan limit) is cut
+# there, and a grid of more than a million slots is not a report's table
+_MAX_SPAN, _MAX_CELLS = 1000, 1_000_000
+_DAMAGED = (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError, OSError, LZMAError)
+_DOCTYPE = b"<!DOCTYPE"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the signature of an OLE compound file
 _OLE_WHY = "an OLE compound file (a Word 97-2003 .doc renamed, or a password-protected .docx)"
 # what python-docx raises for a zip that is not a readable Word package (a part missing, not
@@ -46,6 +61,17 @@ _P, _TBL, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:sdtCon
 def read(path: Path, data: bytes) -> Document:
     """Read a Word .docx report; see the module docstring."""
     body = _open(data).element.body
+    if body is None:
+        raise ReadError("not a Word .docx file: its document part has no body")
+    try:
+        lines, tables = _walk(body)
+    except ValueError as exc:  # python-docx reading an attribute Word would never write
+        raise ReadError(f"not a Word .docx file: invalid table markup ({exc})") from exc
+    return Document(tuple(lines), "docx", "word", tuple(tables))
+
+
+def _walk(body) -> tuple[list[str], list[Table]]:
+    """The body's lines and tables, in document order."""
     lines: list[str] = []
     tables: list[Table] = []
     for block in _blocks(body):
@@ -55,23 +81,86 @@ def read(path: Path, data: bytes) -> Document:
         grids = [_grid(t, len(tables) + n) for n, t in enumerate(block.iter(_TBL), start=1)]
         tables += grids
         lines += _row_lines(grids[0])
-    return Document(tuple(lines), "docx", "word", tuple(tables))
+    return lines, tables
 
 
 def _open(data: bytes) -> docx.document.Document:
+    """The Word document, read from the package's parts as `_unpack` read them: python-docx
+    never inflates anything from the file itself."""
+    parts = _unpack(data)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            unzipped = sum(info.file_size for info in package.infolist())
+        return docx.Document(io.BytesIO(_repack(parts)))
+    except (*_BROKEN, lxml.etree.XMLSyntaxError) as exc:
+        raise ReadError(f"not a Word .docx file: {_broken_why(exc, parts)}") from exc
+
+
+def _unpack(data: bytes) -> dict[str, bytes]:
+    """Every file of the zip package, by name. The sizes the zip declares are checked before
+    anything is inflated, so a zip bomb is refused unread; each part is then inflated in
+    chunks, never past its declared size (a part longer than it says is cut there, and then
+    fails its CRC check or its XML parse)."""
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         if data.startswith(_OLE):
             raise ReadError(f"not a Word .docx file: {_OLE_WHY}") from exc
         raise ReadError(f"not a Word .docx file: not a zip package ({exc})") from exc
+    with package:
+        infos = [info for info in package.infolist() if not info.is_dir()]
+        _check_sizes(infos)
+        return {info.filename: _inflate(package, info) for info in infos}
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    unzipped = sum(info.file_size for info in infos)
     if unzipped > _MAX_UNZIPPED:
         raise ReadError(f"too large: the .docx unpacks to {unzipped} bytes")
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")) and info.file_size > _MAX_XML_PART:
+            raise ReadError(
+                f"too large: {info.filename} in the .docx unpacks to {info.file_size} bytes "
+                f"(more than {_MAX_XML_PART // 2**20} MB of XML)"
+            )
+
+
+def _inflate(package: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """One part's bytes, inflated in chunks: zipfile stops at the declared size (and checks the
+    CRC), where a single `read()` would inflate the whole stream first."""
+    chunks: list[bytes] = []
+    size = 0
     try:
-        return docx.Document(io.BytesIO(data))
-    except (*_BROKEN, lxml.etree.XMLSyntaxError) as exc:
-        raise ReadError(f"not a Word .docx file: {exc}") from exc
+        with package.open(info) as part:
+            while chunk := part.read(_CHUNK):
+                size += len(chunk)
+                if size > info.file_size:
+                    raise ReadError(
+                        f"not a Word .docx file: {info.filename} is larger than the zip declares"
+                    )
+                chunks.append(chunk)
+    except RuntimeError as exc:  # zipfile's word for a part that needs a password
+        raise ReadError("not a Word .docx file: the zip is password-protected") from exc
+    except _DAMAGED as exc:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise ReadError(f"not a Word .docx file: damaged ({info.filename}: {detail})") from exc
+    return b"".join(chunks)
+
+
+def _repack(parts: dict[str, bytes]) -> bytes:
+    """The parts as an uncompressed zip, for python-docx to open."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as package:
+        for name, blob in parts.items():
+            package.writestr(name, blob)
+    return buffer.getvalue()
+
+
+def _broken_why(exc: Exception, parts: dict[str, bytes]) -> str:
+    """python-docx's or lxml's words; for a part with a DOCTYPE (Word never writes one: it is
+    how entities, external ones included, are declared), say so first."""
+    declares = sorted(name for name, blob in parts.items() if _DOCTYPE in blob)
+    if declares:
+        return f"{declares[0]} declares XML entities (a DOCTYPE), which Word never writes ({exc})"
+    return str(exc)
 
 
 def _blocks(container) -> Iterator:
@@ -103,12 +192,12 @@ def _row(tr, above: list | None, number: int, r: int) -> list[TableCell | None]:
     "continue" cell is the cell above it (with nothing above, Word shows a cell of its own).
     python-docx's `row.cells` gives the same cells on well-formed tables but leaves out the
     gridBefore columns and raises on a "continue" with nothing above."""
-    row: list[TableCell | None] = [None] * tr.grid_before
+    row: list[TableCell | None] = [None] * min(max(tr.grid_before, 0), _MAX_SPAN)
     for tc in tr.tc_lst:
         c = len(row)
         cell = above[c] if above and c < len(above) and tc.vMerge == "continue" else None
         cell = cell or TableCell(_tc_text(tc), f"table {number}, row {r}, col {c + 1}")
-        row += [cell] * tc.grid_span
+        row += [cell] * min(max(tc.grid_span, 1), _MAX_SPAN)
     return row
 
 
@@ -118,6 +207,8 @@ def _grid(tbl, number: int) -> Table:
     for r, tr in enumerate(tbl.tr_lst, start=1):
         rows.append(_row(tr, rows[-1] if rows else None, number, r))
     width = max((len(row) for row in rows), default=0)
+    if width * len(rows) > _MAX_CELLS:
+        raise ReadError(f"table too large: table {number} has more than {_MAX_CELLS} cells")
     return Table(
         tuple(
             tuple(

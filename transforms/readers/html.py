@@ -1,7 +1,8 @@
 """HTML reader: a published report page → a Document of text lines and tables of cells.
 
 In: the bytes of an `.html` page. Out: `Document(lines, encoding, "html", tables)` or a
-`ReadError` ("not HTML: …", "no text in the HTML page", "table too large: …").
+`ReadError` ("not HTML: …" for binary data or markup nested deeper than 256 levels, "no text in
+the HTML page", "table too large: …").
 
 Pages come from many CMSs and from Word ("Save as web page"): unclosed wrapper divs, inline
 styles, `<!--[if !supportLists]-->` comments, `<o:p>` tags, `&nbsp;` for empty cells. lxml's
@@ -56,6 +57,7 @@ _BLOCKS = {
 _BREAK = None  # a block boundary in a flow of text pieces
 _SPACES = re.compile(r"\s+")  # str patterns: \s covers \n, \u00a0 (&nbsp;) and \u3000
 _MAX_SPAN = 1000  # HTML caps colspan at 1000; a larger rowspan is cut at the table's end
+_EXCESSIVE_DEPTH = re.compile(r"Excessive depth in document: (\d+)")
 _MAX_CELLS = 1_000_000  # grid slots in one table; beyond this it is not a report's table
 
 
@@ -84,8 +86,18 @@ def _parse(text: str) -> lxml.html.HtmlElement:
         raise ReadError(f"not HTML: {exc}") from exc
     fatal = [e for e in parser.error_log if e.level == lxml.etree.ErrorLevels.FATAL]
     if fatal:
-        raise ReadError(f"not HTML: {fatal[0].message} (line {fatal[0].line})")
+        raise ReadError(f"not HTML: {_fatal_why(fatal[0].message)} (line {fatal[0].line})")
     return root
+
+
+def _fatal_why(message: str) -> str:
+    """libxml2's words, with its advice to programmers ("use XML_PARSE_HUGE") replaced by what
+    it means for the page: no report page is nested hundreds of levels deep, and lifting the
+    limit would let one crafted page take the memory of the nightly run."""
+    depth = _EXCESSIVE_DEPTH.match(message)
+    if depth:
+        return f"Excessive depth: the markup is nested more than {depth.group(1)} levels deep"
+    return message
 
 
 def _xpath(tags: Iterable[str]) -> str:
@@ -135,7 +147,7 @@ def _detect(data: bytes) -> tuple[str, str]:
     try:
         return decode_text(data)
     except ReadError as exc:  # a binary file (a PDF saved as .html …)
-        raise ReadError(f"not HTML: {exc}") from exc
+        raise ReadError(f"not HTML: {str(exc).removeprefix('not text: ')}") from exc
 
 
 # --- text flow --------------------------------------------------------------------------------

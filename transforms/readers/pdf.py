@@ -1,8 +1,8 @@
 """PDF reader: a report PDF's bytes → a Document of page text lines and ruled tables.
 
 In: the bytes of a `.pdf` file. Out: `Document(lines, "pdf", "pdf", tables)` or a `ReadError`
-saying why the file cannot be read (not a PDF, damaged or truncated, encrypted, or a scan with
-no text layer: OCR is not done).
+saying why the file cannot be read (not a PDF, damaged or truncated, encrypted, a scan with no
+text layer, or text that comes out as character codes: OCR is not done).
 
 `lines` is pdfplumber's `extract_text()` of each page in page order, split into lines. Spaces
 pdfplumber puts between CJK characters and digits ("2024 年") are kept; the parsers ignore them.
@@ -52,6 +52,8 @@ _DASH = r"[-‐‑–—―－─]"
 # Page-number footers printed as their own line: "- 4 -", "— 4 —", "第4页", "第 4 页 共 6 页".
 _FOOTER = re.compile(rf"{_DASH}+\s*\d+\s*{_DASH}+|第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?")
 
+_CID = re.compile(r"\(cid:\d+\)")  # pdfminer's stand-in for a glyph with no character
+
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points
 Slot = tuple[TableCell, Box | None]  # a grid slot: its cell and the cell's rectangle
 
@@ -70,11 +72,32 @@ def read(path: Path, data: bytes) -> Document:
             for page_lines, page_tables in _read_pages(pdf.pages):
                 lines.extend(page_lines)
                 tables.extend(page_tables)
+            encrypted = pdf.doc.encryption is not None
     except _PDF_ERRORS as exc:
         raise _unreadable(exc, "") from exc
-    if not any(line.strip() for line in lines):
-        raise ReadError("scanned PDF with no text layer: OCR is not done")
+    _check_text_layer(lines, encrypted)
     return Document(tuple(lines), "pdf", "pdf", tuple(tables))
+
+
+def _check_text_layer(lines: list[str], encrypted: bool) -> None:
+    """Refuse a PDF whose text is not there (a scan) or not text: "(cid:N)" codes are glyphs
+    whose font maps them to no character. pdfminer gives those for fonts without a Unicode
+    map, and for copy-protected PDFs (opened without a password) whose font dictionaries it
+    does not decrypt."""
+    text = "".join("".join(lines).split())
+    if not text:
+        raise ReadError("scanned PDF with no text layer: OCR is not done")
+    if 2 * sum(len(code) for code in _CID.findall(text)) <= len(text):
+        return
+    if encrypted:
+        raise ReadError(
+            "encrypted PDF: copy-protected, and its text cannot be extracted "
+            "(it comes out as character codes, (cid:N))"
+        )
+    raise ReadError(
+        "not a readable PDF: its fonts map no characters to text "
+        "(it comes out as character codes, (cid:N)); OCR is not done"
+    )
 
 
 def _read_pages(pages: list[Page]) -> Iterator[tuple[list[str], list[Table]]]:

@@ -6,9 +6,14 @@ such lines form one table (locators "line N, col C"). Word tables saved as text 
 line, each line behind a tab, a blank line after each row (locators "line N"). Tables glued into
 one run of text are left to the parsers.
 
-Text files arrive as UTF-8, UTF-8 with a BOM, UTF-16 with a BOM, or GB18030/GBK; strict UTF-8 is
-tried first, then charset-normalizer's best guess. Text that is UTF-8 mis-decoded as GBK and saved
-again ("涓€銆佹€讳綋鎯呭喌" for "一、总体情况") is recognised and repaired.
+Text files arrive as UTF-8, UTF-8 with a BOM, UTF-16 with or without a BOM, or GB18030/GBK; a
+BOM decides, then UTF-16 is recognised by its zero bytes (every ASCII digit, space and line break
+has one, always on the same side), then strict UTF-8, then charset-normalizer's best guess. Text
+that is UTF-8 mis-decoded as GBK and saved again ("涓€銆佹€讳綋鎯呭喌" for "一、总体情况") is
+recognised and repaired; bytes the GBK reader could not show are lost, and the encoding says how
+many characters that cost. A file that decodes only into control characters is binary data (a
+PDF, an image, an archive under a text name) and is refused: "decoding" it would make garbage
+lines that look like a report without a table.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ _BOMS = (
 )
 
 
+# control characters; tab, line breaks, vertical tab and form feed are text
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_LOST_RUN = re.compile("\ufffd+")
+_MAX_LOST = 0.1  # share of a mojibake repair that may be lost (each marks its place: U+FFFD)
 _RULE_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 
 
@@ -123,27 +132,86 @@ def _separated_tables(lines: tuple[str, ...]) -> list[Table]:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name) for report text bytes, repairing GBK mojibake."""
+    text, encoding = _repair_mojibake(*_decode(data))
+    _check_is_text(text)
+    return text, encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return _repair_mojibake(data.decode(name), name)
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError:  # a BOM in front of something else: look at the bytes
+                break
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     try:
-        return _repair_mojibake(data.decode("utf-8"), "utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_16"]).best()
     if best is None or "\x00" in str(best):
-        raise ReadError("not text: no encoding (UTF-8, GB18030, Big5, UTF-16) decodes this file")
-    return _repair_mojibake(str(best), best.encoding)
+        raise ReadError(
+            "not text: binary data, no encoding (UTF-8, GB18030, Big5, UTF-16) decodes it"
+        )
+    return str(best), best.encoding
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a BOM: the zero bytes of its ASCII characters all fall on one
+    side of each 2-byte unit (the second in little-endian). Random or UTF-8 bytes have few
+    zeros, spread over both sides."""
+    units = len(data) // 2
+    if len(data) % 2 or not units:
+        return None
+    first, second = data[0::2].count(0), data[1::2].count(0)
+    for zeros, others, name in ((second, first, "utf-16-le"), (first, second, "utf-16-be")):
+        if zeros >= max(2, units // 10) and others * 4 <= zeros:
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _check_is_text(text: str) -> None:
+    """Refuse text made of control characters: binary bytes that some encoding happened to
+    decode. Real reports have at most a stray one (a DOS end-of-file mark); more than 1% is not
+    text."""
+    binary = len(_BINARY.findall(text))
+    if binary > len(text) // 100:
+        raise ReadError(
+            f"not text: binary data ({binary} of its {len(text)} characters are control codes)"
+        )
+
+
+def _to_gbk_bytes(error: UnicodeEncodeError) -> tuple[bytes, int]:
+    """Encode-error handler: the bytes a Windows GBK (cp936) reader showed as this character.
+    "€" was byte 0x80; a private-use character was a user-defined code (gb18030 has them); a
+    byte it could not show became U+FFFD: that byte is lost, and its character with it."""
+    out = b""
+    for char in error.object[error.start : error.end]:
+        out += _CP936_ONLY[char] if char in _CP936_ONLY else char.encode("gb18030")
+    return out, error.end
+
+
+_CP936_ONLY = {"€": b"\x80", "\ufffd": b""}
+codecs.register_error("nianbao_to_gbk_bytes", _to_gbk_bytes)
 
 
 def _repair_mojibake(text: str, encoding: str) -> tuple[str, str]:
-    """Undo UTF-8 bytes that were decoded as GBK and saved again, when that is what happened."""
+    """Undo UTF-8 bytes that were decoded as GBK and saved again, when that is what happened:
+    the report's usual words appear only after the repair. A byte the GBK reader could not show
+    (a CJK character's last byte before a digit or a line break, often) is lost for good: the
+    character it ended becomes U+FFFD, so its cell reads as unreadable, never as another value."""
     if any(m in text for m in _MARKERS):
         return text, encoding
-    try:  # Windows GBK (cp936) shows byte 0x80 as "€"; Python's gbk codec has no such byte
-        repaired = b"\x80".join(p.encode("gbk") for p in text.split("€")).decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+    utf8 = text.encode("gbk", errors="nianbao_to_gbk_bytes").decode("utf-8", errors="replace")
+    repaired = _LOST_RUN.sub("\ufffd", utf8)  # a character missing a byte: one U+FFFD
+    lost = repaired.count("\ufffd")
+    if not any(m in repaired for m in _MARKERS) or lost > len(repaired) * _MAX_LOST:
         return text, encoding
-    if any(m in repaired for m in _MARKERS):
-        return repaired, f"{encoding} (repaired UTF-8-as-GBK mojibake)"
-    return text, encoding
+    why = "repaired UTF-8-as-GBK mojibake" + (f"; {lost} characters lost" if lost > 0 else "")
+    return repaired, f"{encoding} ({why})"
