@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from transforms.catalogue import Catalogue
 from transforms.cells import READ_STATUSES
-from transforms.crossyear import CROSS_YEAR_RULES
+from transforms.crossyear import CONFLICT_RULES, CROSS_YEAR_RULES
 from transforms.semantic import SEMANTIC_RULES
 
 
@@ -64,6 +64,7 @@ def identity_suite(catalogue: Catalogue) -> SuiteSpec:
         (
             *(_holds(r, "semantic", "error", text) for r, text in SEMANTIC_RULES.items()),
             *(_holds(r, "cross_year", sev, text) for r, (sev, text) in CROSS_YEAR_RULES.items()),
+            *(_holds(r, "conflict", sev, text) for r, (sev, text) in CONFLICT_RULES.items()),
             _holds("narrative", "narrative", "error", narrative),
             *(
                 _holds(r.rule_id, "identity", r.severity, f"{r.label_zh}: {r.description}")

@@ -4,10 +4,12 @@
     nianbao sql "SELECT …" [--curated DIR]
     nianbao status [--curated DIR] [--last N]
     nianbao serve [--cron "0 2 * * *"] [--timezone Asia/Shanghai] [--next N]
+    nianbao synth --n N --out DIR [--seed S] [--defect-rate R] [--formats text,flat,html]
     nianbao docs [--out docs/warehouse.md]
 
 Exit codes: 0 the run completed (even when reports failed checks: findings are data, not
-errors); 1 the pipeline itself failed; 2 bad usage. On a terminal the run shows its progress
+errors); 1 the pipeline itself failed; 2 bad usage; 3 another run is writing to the same
+curated folder (pass --wait to queue behind it). On a terminal the run shows its progress
 with a spinner; in CI or when piped it prints plain lines.
 """
 
@@ -67,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="alert configuration (TOML); default: $NIANBAO_CONFIG, else ./nianbao.toml if "
         "present. NIANBAO_ALERT_WEBHOOK and the other NIANBAO_* variables override it",
     )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run is writing to --curated, wait for it instead of refusing",
+    )
     run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines too")
     status = commands.add_parser(
         "status",
@@ -112,6 +119,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", default="nightly", help="deployment name (default nightly)")
     serve.add_argument(
         "--next", type=int, default=0, metavar="N", help="print the next N runs and exit"
+    )
+    synth = commands.add_parser(
+        "synth",
+        help="write a synthetic corpus of reports with a truth file (tests, benchmark)",
+        description="Write N realistic synthetic reports under OUT/reports/ (Jilin, Fujian and "
+        "national 2019/2021 forms; multi-year series; prose restating the tables) and their "
+        "truth under OUT/truth/ (values.csv, defects.csv, reports.csv). Deterministic per seed.",
+    )
+    synth.add_argument("--n", type=int, required=True, help="number of reports")
+    synth.add_argument("--out", type=Path, required=True, help="output folder")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument(
+        "--defect-rate",
+        type=float,
+        default=0.0,
+        help="share of reports given an injected defect (default 0)",
+    )
+    synth.add_argument(
+        "--formats",
+        default="text,flat,html",
+        help="comma-separated file formats among text, flat, html, docx, pdf "
+        "(default text,flat,html)",
     )
     docs = commands.add_parser(
         "docs",
@@ -172,6 +201,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"nianbao: error: alert configuration: {exc}", file=sys.stderr)
         return 2
     _prefect_env(args.verbose)
+    from flows.lock import RunLocked
     from flows.pipeline import nianbao_pipeline  # Prefect reads its settings on import
 
     logger = logging.getLogger("nianbao.progress")
@@ -191,7 +221,11 @@ def _run(args: argparse.Namespace) -> int:
             curated_dir=str(args.curated),
             full_refresh=args.full_refresh,
             config_file=str(config) if config else None,
+            wait=args.wait,
         )
+    except RunLocked as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return 3
     except Exception as exc:  # the pipeline itself failed: say so and exit 1
         print(f"nianbao: the pipeline failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
@@ -243,6 +277,24 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _synth(args: argparse.Namespace) -> int:
+    from transforms.synth import generate
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    if args.n < 1 or not 0 <= args.defect_rate <= 1:
+        print("nianbao: error: --n must be ≥ 1 and --defect-rate within 0..1", file=sys.stderr)
+        return 2
+    try:
+        done = generate(args.n, args.out, args.seed, args.defect_rate, formats)
+    except ValueError as exc:
+        print(f"nianbao: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {done.reports} reports to {done.reports_dir} and their truth to {done.truth_dir}")
+    print(f"formats: {done.by_format}; templates: {done.by_template}")
+    print(f"values: {done.values}; injected defects: {done.defects}; findings: {done.findings}")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from transforms.runs import status_text
 
@@ -262,7 +314,14 @@ def _docs(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"run": _run, "sql": _sql, "status": _status, "serve": _serve, "docs": _docs}
+    commands = {
+        "run": _run,
+        "sql": _sql,
+        "status": _status,
+        "serve": _serve,
+        "synth": _synth,
+        "docs": _docs,
+    }
     return commands[args.command](args)
 
 

@@ -25,10 +25,11 @@ from prefect.runtime import flow_run
 
 from expectations.runner import validate
 from expectations.suites import all_suites
+from flows.lock import run_lock
 from transforms import alerting, curated, findings, incremental, runs
 from transforms import catalogue as catalogue_module
 from transforms.alerts import AlertConfig
-from transforms.crossyear import evaluate_cross_year
+from transforms.crossyear import evaluate_conflicts, evaluate_cross_year
 from transforms.ingest import (
     discover,
     max_file_bytes,
@@ -104,6 +105,7 @@ def reconcile(ingested):
         evaluate_semantic(observations, reports),
         evaluate_narrative(claims, observations, catalogue),
         evaluate_cross_year(live_reports, ingested.observations),
+        evaluate_conflicts(live_reports),
     )
 
 
@@ -116,9 +118,9 @@ def run_expectations(evaluations, ingested, docs_dir: Path):
 
 
 @task(cache_policy=NO_CACHE)
-def write_parquet(frames: dict, curated_dir: Path):
+def write_parquet(frames: dict, curated_dir: Path, run_id: str):
     progress.info("writing Parquet")
-    return curated.write_all(frames, curated_dir)
+    return curated.write_all(frames, curated_dir, run_id)
 
 
 @task(cache_policy=NO_CACHE)
@@ -206,7 +208,8 @@ def _run(run: Run) -> RunSummary:
         "runs": history,
         "alerts": alerts,
     }
-    warehouse = publish_warehouse(write_parquet(frames, run.curated), run.curated)
+    parquet = write_parquet(frames, run.curated, run.run_id)
+    warehouse = publish_warehouse(parquet, run.curated)
     if alert is not None:
         _artifact(alert.markdown())
     progress.info("done")
@@ -257,9 +260,11 @@ def nianbao_pipeline(
     curated_dir: str = "data/curated",
     full_refresh: bool = False,
     config_file: str | None = None,
+    wait: bool = False,
 ) -> RunSummary:
     """Read what changed under raw_dir, check it, publish the warehouse under curated_dir, and
-    alert on new findings (sinks from config_file / NIANBAO_* environment variables)."""
+    alert on new findings (sinks from config_file / NIANBAO_* environment variables). One run
+    at a time per curated folder: another run refuses (RunLocked), or queues when `wait`."""
     started = runs.now()
     run = Run(
         run_id=runs.new_run_id(started),
@@ -269,8 +274,9 @@ def nianbao_pipeline(
         full_refresh=full_refresh,
         config=AlertConfig.load(Path(config_file) if config_file else None, os.environ),
     )
-    try:
-        return _run(run)
-    except Exception as exc:
-        _record_failure(run, exc)
-        raise
+    with run_lock(run.curated, run.run_id, wait):
+        try:
+            return _run(run)
+        except Exception as exc:
+            _record_failure(run, exc)
+            raise

@@ -13,6 +13,10 @@ In: reports and observations (all reports of the run). Out: evaluation rows (sha
 Bodies are paired by `body_key` (the printed name without 人民政府/管委会 and spaces); a body-year
 printed by two different files is a conflict and is not paired. Years with no report (gaps) are
 not checked.
+
+- `report_conflict` (warning, `evaluate_conflicts`): two files with different content report
+  the same body and year (a corrected re-issue, or a scrape of two versions). Both are kept and
+  both get the finding, naming the other file; which one is right is a person's call.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ CROSS_YEAR_RULES = {
         "现行有效件数(Y) = 现行有效件数(Y−1) + 本年制发(Y) − 本年废止(Y)",
     ),
     "cross_year_cumulative": ("error", "历年累计(Y) = 历年累计(Y−1) + 本年度(Y)"),
+}
+
+
+CONFLICT_RULES = {
+    "report_conflict": (
+        "warning",
+        "One report per body and year: no other file (with other content) reports the same "
+        "body and year",
+    ),
 }
 
 
@@ -170,6 +183,37 @@ def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd
     for earlier, later in _pairs(reports):
         rows += _carry_over(get, columns, earlier, later) + _in_force(get, earlier, later)
         rows += _cumulative(get, observations, earlier, later)
+    return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
+        {"expected": "float64", "actual": "float64", "violation": "float64"}
+    )
+
+
+def evaluate_conflicts(reports: pd.DataFrame) -> pd.DataFrame:
+    """A `report_conflict` row on every parsed report whose body and year another file also
+    reports (identical files are duplicates, not conflicts: they never reach here as parsed)."""
+    parsed = reports[(reports["status"] == "parsed") & reports["report_year"].notna()]
+    parsed = parsed.assign(key=parsed["body"].map(body_key)).dropna(subset=["key"])
+    rows = []
+    for (_, year), group in parsed.groupby(["key", "report_year"]):
+        if len(group) < 2:
+            continue
+        for r in group.itertuples():
+            others = sorted(group.loc[group["report_id"] != r.report_id, "source_file"])
+            rows.append(
+                {
+                    "report_id": r.report_id,
+                    "rule_id": "report_conflict",
+                    "check": "report_conflict",
+                    "breakdown": None,
+                    "op": "=",
+                    "expected": 1.0,
+                    "actual": float(len(group)),
+                    "violation": float(len(group) - 1),
+                    "message": f"{r.body} {int(year)} is also reported by {'; '.join(others)} "
+                    "with other content: both are kept",
+                    "locator": "; ".join(sorted(group["source_file"])),
+                }
+            )
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
         {"expected": "float64", "actual": "float64", "violation": "float64"}
     )

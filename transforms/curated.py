@@ -1,8 +1,11 @@
 """Curated Parquet files: frames written against their explicit schema, atomically.
 
-In: a frame and its schema. Out: `<curated>/<table>.parquet`. Each file is written beside its
-final name and renamed into place, so a killed run never leaves a half-written file behind.
-The catalogue tables (indicators, rules, core_indicator_map) are frames made here from the
+In: frames and their schemas. Out: `<curated>/<table>.parquet`. All files of a run are written
+beside their final names, then renamed into place, so a killed run never leaves a half-written
+file, and a write error replaces nothing. Each file is stamped with the run that wrote it; the
+next run trusts the previous state for reuse only if all data files carry the same stamp (a run
+killed between its renames leaves a mix, and then everything is read again). Also here: reading
+the previous state and the runs/alerts history back. The catalogue tables (indicators, rules, core_indicator_map) are frames made here from the
 catalogue, so that the warehouse is built from Parquet alone.
 """
 
@@ -26,13 +29,30 @@ from transforms.normalise import to_frame
 log = logging.getLogger(__name__)
 
 
-def write_table(frame: pd.DataFrame, schema: pa.Schema, path: Path) -> Path:
-    """Write `frame` to `path` as Parquet typed by `schema` (extra columns are an error)."""
-    table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
-    return path
+STAMP = b"nianbao_run_id"  # schema metadata: the run that wrote the file
+
+
+class WriteFailed(OSError):
+    """The curated outputs could not be written; the previous ones are intact."""
+
+
+def _arrow(frame: pd.DataFrame, schema: pa.Schema, run_id: str | None) -> pa.Table:
+    if run_id is not None:
+        schema = schema.with_metadata({**(schema.metadata or {}), STAMP: run_id.encode()})
+    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+
+
+def _temp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def stamp(path: Path) -> str | None:
+    """The run that wrote a curated Parquet file (None if unstamped or unreadable)."""
+    try:
+        value = (pq.read_schema(path).metadata or {}).get(STAMP)
+    except (OSError, pa.ArrowException):
+        return None
+    return value.decode() if value else None
 
 
 def catalogue_frames(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
@@ -65,21 +85,31 @@ def read_table(path: Path, schema: pa.Schema) -> pd.DataFrame:
     return pq.read_table(path, schema=schema).to_pandas()
 
 
+DATA_TABLES = {
+    "reports": "reports",
+    "observations": "observations",
+    "claims": "narrative_claims",
+    "check_results": "check_results",
+}
+
+
 def load_previous(curated_dir: Path) -> Previous:
-    """The last published state, or an empty one (a first run, or files from another version:
-    then every file is read again, which is always correct)."""
-    tables = {"reports": "reports", "observations": "observations"}
-    tables |= {"claims": "narrative_claims", "check_results": "check_results"}
-    try:
-        frames = {
-            key: read_table(curated_dir / f"{name}.parquet", schemas.TABLES[name])
-            for key, name in tables.items()
-        }
-    except (OSError, pa.ArrowException) as exc:
-        if (curated_dir / "reports.parquet").exists():
-            log.warning("previous state not usable (%s); reading every file again", exc)
+    """The last published state, or an empty one. Empty on a first run, for files from another
+    version, and when the data files were not all written by the same run (a run killed between
+    its renames): every file is then read again, which is always correct."""
+    paths = {key: curated_dir / f"{name}.parquet" for key, name in DATA_TABLES.items()}
+    stamps = {stamp(p) for p in paths.values()}
+    if len(stamps) != 1 or None in stamps:
+        if paths["reports"].exists():
+            log.warning("previous state incomplete (files of different runs): reading all again")
         return Previous.empty()
-    return Previous(**frames)
+    try:
+        return Previous(
+            **{k: read_table(p, schemas.TABLES[DATA_TABLES[k]]) for k, p in paths.items()}
+        )
+    except (OSError, pa.ArrowException) as exc:
+        log.warning("previous state not usable (%s); reading every file again", exc)
+        return Previous.empty()
 
 
 def load_history(curated_dir: Path, name: str) -> pd.DataFrame:
@@ -97,10 +127,25 @@ def load_history(curated_dir: Path, name: str) -> pd.DataFrame:
         return schemas.empty_frame(schema)
 
 
-def write_all(frames: dict[str, pd.DataFrame], curated_dir: Path) -> dict[str, Path]:
-    """Write every table in `frames` (keys are table names in `schemas.TABLES`)."""
+def write_all(
+    frames: dict[str, pd.DataFrame], curated_dir: Path, run_id: str | None = None
+) -> dict[str, Path]:
+    """Write every table in `frames` (keys are table names in `schemas.TABLES`), stamped with
+    `run_id`: all of them beside their final names first, then all renamed into place. A write
+    that fails (disk full, no permission) replaces nothing: WriteFailed, previous files intact."""
     curated_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        name: write_table(frame, schemas.TABLES[name], curated_dir / f"{name}.parquet")
-        for name, frame in frames.items()
-    }
+    finals = {name: curated_dir / f"{name}.parquet" for name in frames}
+    try:
+        for name, frame in frames.items():
+            table = _arrow(frame, schemas.TABLES[name], run_id)
+            pq.write_table(table, _temp(finals[name]), compression="zstd")
+    except OSError as exc:
+        for path in finals.values():
+            _temp(path).unlink(missing_ok=True)
+        raise WriteFailed(
+            f"could not write the curated files in {curated_dir}: {exc.strerror or exc}; "
+            "the previous outputs are intact"
+        ) from exc
+    for path in finals.values():
+        os.replace(_temp(path), path)
+    return finals

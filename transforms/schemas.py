@@ -131,7 +131,7 @@ CHECK_RESULTS = _schema(
     _f(
         "kind",
         pa.string(),
-        "identity | semantic | narrative | cross_year | structure | completeness | "
+        "identity | semantic | narrative | cross_year | conflict | structure | completeness | "
         "unmapped_label | metadata.",
         False,
     ),

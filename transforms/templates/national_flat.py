@@ -232,7 +232,9 @@ def _request_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
 
 
 def _appeal_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
-    after = doc.text.find(_END)
+    # table 四 follows table 三's last row; prose before the tables may say 结转下年度继续办理
+    # and 行政复议 too, so the search starts at table 三, not at the first 结转下年度继续办理
+    after = doc.text.find(_END, max(doc.text.find(_START), 0))
     match = re.compile(r"行政复议.*?总计\s*(\d[\d ]*)").search(doc.text, max(after, 0))
     if not match:
         return []
