@@ -5,8 +5,9 @@ beside their final names, then renamed into place, so a killed run never leaves 
 file, and a write error replaces nothing. Each file is stamped with the run that wrote it; the
 next run trusts the previous state for reuse only if all data files carry the same stamp (a run
 killed between its renames leaves a mix, and then everything is read again). Also here: reading
-the previous state and the runs/alerts history back. The catalogue tables (indicators, rules, core_indicator_map) are frames made here from the
-catalogue, so that the warehouse is built from Parquet alone.
+the previous state and the runs/alerts history back. The catalogue tables (indicators, rules,
+core_indicator_map) are frames made here from the catalogue, so that the warehouse is built from
+Parquet alone.
 """
 
 from __future__ import annotations
