@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint format lock clean
+.PHONY: setup run test lint format lock bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "nianbao needs Python 3.11 or newer (set PYTHON=...)")'
@@ -28,6 +28,12 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The benchmark (not a test; CI does not run it): synthetic corpora of 1,000 and 10,000 reports
+# through the real pipeline; medians to bench.json. BENCH_ARGS="--with-server" adds the figures
+# against a running Prefect server; BENCH_ARGS="--sizes 1000 --repeat 1" for a quick look.
+bench: setup
+	$(BIN)/python -m flows.bench $(BENCH_ARGS)
 
 # Re-resolve the lock file (needs uv: `pip install uv`); commit the result.
 lock:

@@ -179,6 +179,9 @@ def _checks(run: Run, previous, todo, ingested):
 
 
 def _run(run: Run) -> RunSummary:
+    leftovers = curated.clear_leftovers(run.curated)
+    if leftovers:
+        progress.info("removed %d files left by an interrupted run", len(leftovers))
     previous, todo = scan(run)
     fresh = parse(todo, run.raw)
     ingested = incremental.assemble(todo, fresh, run.raw, previous)

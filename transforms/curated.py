@@ -47,6 +47,17 @@ def _temp(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
+def clear_leftovers(curated_dir: Path) -> list[Path]:
+    """Remove what killed runs left behind: temp files (`.*.tmp`) and half-built warehouses
+    (`.*.building*`). Only call it holding the run lock: then no other run is writing them."""
+    patterns = (".*.tmp", ".*.building*")
+    folders = (curated_dir, curated_dir / "quality")
+    found = [p for f in folders if f.is_dir() for pat in patterns for p in f.glob(pat)]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
 def stamp(path: Path) -> str | None:
     """The run that wrote a curated Parquet file (None if unstamped or unreadable)."""
     try:

@@ -120,6 +120,8 @@ def ingest_file(
         return FileResult({**report, "status": "unreadable", "error": str(exc)}, None)
     except TemplateNotFound as exc:
         return FileResult({**report, "status": "no_template", "error": str(exc)}, None)
+    except MemoryError:  # the worker's memory bound: the parse pool reports it for this file
+        raise
     except Exception as exc:  # a parser defect: quarantine this file, keep the run going
         log.exception("parser failed on %s", path)
         error = f"parser error: {type(exc).__name__}: {exc}"

@@ -74,6 +74,7 @@ def read(path: Path, data: bytes) -> Document:
                 tables.extend(page_tables)
             encrypted = pdf.doc.encryption is not None
     except _PDF_ERRORS as exc:
+        _memory_is_not_damage(exc)
         raise _unreadable(exc, "") from exc
     _check_text_layer(lines, encrypted)
     return Document(tuple(lines), "pdf", "pdf", tuple(tables))
@@ -108,9 +109,18 @@ def _read_pages(pages: list[Page]) -> Iterator[tuple[list[str], list[Table]]]:
         try:
             yield _page_lines(page), _page_tables(page, number)
         except _PDF_ERRORS as exc:
+            _memory_is_not_damage(exc)
             raise _unreadable(exc, f" (page {number})") from exc
         finally:
             page.close()
+
+
+def _memory_is_not_damage(exc: Exception) -> None:
+    """pdfminer wraps a MemoryError (a content stream inflating past the worker's memory bound)
+    like a parse error; it is the memory bound, and the parse pool reports it as such."""
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(cause, MemoryError):
+        raise cause
 
 
 def _unreadable(exc: Exception, where: str) -> ReadError:
