@@ -1,6 +1,7 @@
 """The `nianbao` command line.
 
-    nianbao run [--raw DIR] [--curated DIR] [--full-refresh] [--config FILE] [--verbose]
+    nianbao run [--raw DIR] [--curated DIR] [--full-refresh] [--config FILE] [--wait]
+                [--runner local|dask] [--dask-address ADDR] [--verbose]
     nianbao sql "SELECT …" [--curated DIR]
     nianbao status [--curated DIR] [--last N]
     nianbao serve [--cron "0 2 * * *"] [--timezone Asia/Shanghai] [--next N]
@@ -68,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="alert configuration (TOML); default: $NIANBAO_CONFIG, else ./nianbao.toml if "
         "present. NIANBAO_ALERT_WEBHOOK and the other NIANBAO_* variables override it",
+    )
+    run.add_argument(
+        "--runner",
+        choices=("local", "dask"),
+        default="local",
+        help="where the parse stage runs: local worker processes (default) or a Dask cluster",
+    )
+    run.add_argument(
+        "--dask-address",
+        default=None,
+        help="scheduler address of a running Dask cluster (default: start a local one)",
     )
     run.add_argument(
         "--wait",
@@ -216,12 +228,20 @@ def _run(args: argparse.Namespace) -> int:
     handler = _Progress(status)
     logger.addHandler(handler)
     try:
-        summary = nianbao_pipeline(
+        flow = nianbao_pipeline
+        if args.runner == "dask":
+            from flows.runners import with_dask
+
+            if not args.verbose:  # the cluster's own chatter
+                logging.getLogger("distributed").setLevel(logging.WARNING)
+            flow = with_dask(args.dask_address)
+        summary = flow(
             raw_dir=str(args.raw),
             curated_dir=str(args.curated),
             full_refresh=args.full_refresh,
             config_file=str(config) if config else None,
             wait=args.wait,
+            runner=args.runner,
         )
     except RunLocked as exc:
         print(f"nianbao: {exc}", file=sys.stderr)

@@ -45,6 +45,7 @@ from transforms.summary import RunSummary, summarise
 from transforms.warehouse import publish
 
 progress = logging.getLogger("nianbao.progress")
+DASK_CHUNK = 200  # files per Dask task: few enough tasks for Prefect, enough to spread
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Run:
     curated: Path
     full_refresh: bool
     config: AlertConfig
+    runner: str = "local"  # local: worker processes with bounds; dask: chunks on the task runner
 
 
 @task(cache_policy=NO_CACHE)
@@ -92,6 +94,27 @@ def parse(todo, raw: Path) -> dict:
         return {}
     progress.info("reading files: 0/%d", len(todo.to_read))
     return parse_files(todo.to_read, raw, parse_bounds(), on_progress=_files_read)
+
+
+@task(cache_policy=NO_CACHE)
+def parse_chunk(paths: list[Path], raw: Path) -> dict:
+    """One chunk of the parse stage on a Dask worker (a process already: parsed in it)."""
+    return parse_files(paths, raw, None)
+
+
+def _parse_distributed(todo, raw: Path) -> dict:
+    """The parse stage as chunks submitted to the flow's task runner (Dask: `flows.runners`)."""
+    paths = list(todo.to_read)
+    if not paths:
+        return {}
+    size = max(1, min(DASK_CHUNK, -(-len(paths) // 8)))
+    futures = [parse_chunk.submit(paths[i : i + size], raw) for i in range(0, len(paths), size)]
+    fresh, total = {}, len(paths)
+    progress.info("reading files: 0/%d (on Dask, %d chunks)", total, len(futures))
+    for future in futures:
+        fresh.update(future.result())
+        _files_read(len(fresh), total)
+    return fresh
 
 
 @task(cache_policy=NO_CACHE)
@@ -183,7 +206,8 @@ def _run(run: Run) -> RunSummary:
     if leftovers:
         progress.info("removed %d files left by an interrupted run", len(leftovers))
     previous, todo = scan(run)
-    fresh = parse(todo, run.raw)
+    distributed = run.runner == "dask"
+    fresh = _parse_distributed(todo, run.raw) if distributed else parse(todo, run.raw)
     ingested = incremental.assemble(todo, fresh, run.raw, previous)
     check_results = _checks(run, previous, todo, ingested)
     files = runs.FileCounts(
@@ -264,10 +288,13 @@ def nianbao_pipeline(
     full_refresh: bool = False,
     config_file: str | None = None,
     wait: bool = False,
+    runner: str = "local",
 ) -> RunSummary:
     """Read what changed under raw_dir, check it, publish the warehouse under curated_dir, and
     alert on new findings (sinks from config_file / NIANBAO_* environment variables). One run
-    at a time per curated folder: another run refuses (RunLocked), or queues when `wait`."""
+    at a time per curated folder: another run refuses (RunLocked), or queues when `wait`.
+    runner "dask" submits the parse stage to the flow's task runner in chunks; use the flow from
+    `flows.runners.with_dask`, which sets a DaskTaskRunner."""
     started = runs.now()
     run = Run(
         run_id=runs.new_run_id(started),
@@ -276,6 +303,7 @@ def nianbao_pipeline(
         curated=Path(curated_dir).resolve(),
         full_refresh=full_refresh,
         config=AlertConfig.load(Path(config_file) if config_file else None, os.environ),
+        runner=runner,
     )
     with run_lock(run.curated, run.run_id, wait):
         try:
