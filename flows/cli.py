@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--curated",
         default="data/curated",
-        type=Path,
-        help="folder for Parquet, Data Docs and warehouse.duckdb (default: data/curated)",
+        help="folder for Parquet, Data Docs and warehouse.duckdb (default: data/curated), or a "
+        "filesystem URL such as s3://bucket/prefix (staged locally, then uploaded)",
     )
     run.add_argument(
         "--full-refresh",

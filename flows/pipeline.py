@@ -26,7 +26,7 @@ from prefect.runtime import flow_run
 from expectations.runner import validate
 from expectations.suites import all_suites
 from flows.lock import run_lock
-from transforms import alerting, curated, findings, incremental, runs
+from transforms import alerting, curated, findings, incremental, remote, runs
 from transforms import catalogue as catalogue_module
 from transforms.alerts import AlertConfig
 from transforms.crossyear import evaluate_conflicts, evaluate_cross_year
@@ -42,6 +42,7 @@ from transforms.quality_report import render_quality_report, write_quality_repor
 from transforms.reconcile import combine, evaluate_rules
 from transforms.semantic import evaluate_semantic
 from transforms.summary import RunSummary, summarise
+from transforms.warehouse import WAREHOUSE_NAME as WAREHOUSE
 from transforms.warehouse import publish
 
 progress = logging.getLogger("nianbao.progress")
@@ -59,6 +60,7 @@ class Run:
     full_refresh: bool
     config: AlertConfig
     runner: str = "local"  # local: worker processes with bounds; dask: chunks on the task runner
+    publish_to: str | None = None  # a remote curated URL; `curated` is then its staging folder
 
 
 @task(cache_policy=NO_CACHE)
@@ -165,6 +167,8 @@ def report_and_alert(run: Run, ingested, check_results, previous, row: dict):
     html = render_quality_report(row, marked, ingested.reports)
     page = write_quality_report(html, run.curated, run.run_id)
     link = run.config.report_link(page)
+    if run.publish_to and not run.config.report_base_url:
+        link = f"{remote.shown(run.publish_to).rstrip('/')}/quality/{page.name}"
     row["quality_report"] = link
     history = alerting.retry_undelivered(
         curated.load_history(run.curated, "alerts"), run.config, run.run_id
@@ -205,6 +209,8 @@ def _run(run: Run) -> RunSummary:
     leftovers = curated.clear_leftovers(run.curated)
     if leftovers:
         progress.info("removed %d files left by an interrupted run", len(leftovers))
+    if run.publish_to:
+        fetch_state(run)
     previous, todo = scan(run)
     distributed = run.runner == "dask"
     fresh = _parse_distributed(todo, run.raw) if distributed else parse(todo, run.raw)
@@ -237,11 +243,29 @@ def _run(run: Run) -> RunSummary:
     }
     parquet = write_parquet(frames, run.curated, run.run_id)
     warehouse = publish_warehouse(parquet, run.curated)
+    if run.publish_to:
+        warehouse = upload_outputs(run, [f"{name}.parquet" for name in frames])
     if alert is not None:
         _artifact(alert.markdown())
     progress.info("done")
     docs = run.curated / "data_docs" / "index.html"
     return summarise(row, ingested, check_results, str(warehouse), str(docs))
+
+
+@task(cache_policy=NO_CACHE)
+def fetch_state(run: Run) -> None:
+    """A remote target: its previous state into the staging folder."""
+    fetched = remote.download_state(run.publish_to, run.curated)
+    progress.info("fetched %d state files from %s", len(fetched), remote.shown(run.publish_to))
+
+
+@task(cache_policy=NO_CACHE)
+def upload_outputs(run: Run, parquet_files: list[str]) -> str:
+    """A remote target: Parquet, quality reports, then the warehouse, each object whole."""
+    progress.info("uploading to %s", remote.shown(run.publish_to))
+    quality = [f"quality/quality-{run.run_id}.html", "quality_report.html"]
+    uploaded = remote.upload(run.curated, run.publish_to, [*parquet_files, *quality, WAREHOUSE])
+    return uploaded[-1]
 
 
 def _record_failure(run: Run, exc: BaseException) -> None:
@@ -278,6 +302,8 @@ def _write_failure(run: Run, error: str) -> None:
         },
         run.curated,
     )
+    if run.publish_to:
+        remote.upload(run.curated, run.publish_to, ["runs.parquet", "alerts.parquet"])
     _artifact(alert.markdown())
 
 
@@ -290,7 +316,8 @@ def nianbao_pipeline(
     wait: bool = False,
     runner: str = "local",
 ) -> RunSummary:
-    """Read what changed under raw_dir, check it, publish the warehouse under curated_dir, and
+    """Read what changed under raw_dir, check it, publish the warehouse under curated_dir (a
+    folder, or a filesystem URL such as s3://bucket/prefix: see `transforms.remote`), and
     alert on new findings (sinks from config_file / NIANBAO_* environment variables). One run
     at a time per curated folder: another run refuses (RunLocked), or queues when `wait`.
     runner "dask" submits the parse stage to the flow's task runner in chunks; use the flow from
@@ -300,10 +327,13 @@ def nianbao_pipeline(
         run_id=runs.new_run_id(started),
         started=started,
         raw=Path(raw_dir).resolve(),
-        curated=Path(curated_dir).resolve(),
+        curated=remote.staging_dir(curated_dir)
+        if remote.is_remote(curated_dir)
+        else Path(curated_dir).resolve(),
         full_refresh=full_refresh,
         config=AlertConfig.load(Path(config_file) if config_file else None, os.environ),
         runner=runner,
+        publish_to=curated_dir if remote.is_remote(curated_dir) else None,
     )
     with run_lock(run.curated, run.run_id, wait):
         try:
