@@ -23,6 +23,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from expectations.preload import preload
 from expectations.runner import validate
 from expectations.suites import all_suites
 from flows.lock import run_lock
@@ -94,6 +95,7 @@ def parse(todo, raw: Path) -> dict:
     """Read and parse the files that changed, in worker processes with per-file bounds."""
     if not todo.to_read:
         return {}
+    preload()  # GE's import overlaps the parse, which runs in worker processes
     progress.info("reading files: 0/%d", len(todo.to_read))
     return parse_files(todo.to_read, raw, parse_bounds(), on_progress=_files_read)
 

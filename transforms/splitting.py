@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 Split = tuple[int, ...]
+T = TypeVar("T")
 MAX_SPLITS = 200_000  # a run with more raw splits than this is not enumerated (reported as such)
 
 
@@ -69,3 +71,15 @@ def total_is_sum(split: Split) -> bool:
 def groups_total(size: int) -> Callable[[Split], bool]:
     """Each consecutive group of `size` values ends with its parts' sum (table 四: 3 × 5)."""
     return lambda s: all(total_is_sum(s[i : i + size]) for i in range(0, len(s), size))
+
+
+def linked(rules: Sequence[T]) -> list[list[T]]:
+    """Rules grouped so that rules sharing a term (a printed row) are solved together and the
+    others apart (each rule has `.terms`, the codes it involves)."""
+    groups: list[tuple[set[str], list[T]]] = []
+    for rule in rules:
+        joined = [g for g in groups if g[0] & set(rule.terms)]
+        codes = set(rule.terms).union(*(g[0] for g in joined))
+        groups = [g for g in groups if g not in joined]
+        groups.append((codes, [rule] + [r for g in joined for r in g[1]]))
+    return [g[1] for g in groups]

@@ -20,7 +20,14 @@ import math
 from collections.abc import Callable
 
 from transforms.catalogue import Catalogue
-from transforms.splitting import Split, TooManySplits, groups_total, splits, total_is_sum
+from transforms.splitting import (
+    Split,
+    TooManySplits,
+    groups_total,
+    linked,
+    splits,
+    total_is_sum,
+)
 from transforms.synth import labels as L
 from transforms.synth.model import AMBIGUOUS, DERIVED, UNREADABLE, Key, Report
 from transforms.synth.values import fujian_rows, outcome_codes
@@ -119,16 +126,6 @@ def _fujian_rules(codes: list[str], catalogue: Catalogue) -> list:
     ]
 
 
-def _components(rules: list) -> list[list]:
-    groups: list[tuple[set[str], list]] = []
-    for rule in rules:
-        joined = [g for g in groups if g[0] & set(rule.terms)]
-        codes = set(rule.terms).union(*(g[0] for g in joined))
-        groups = [g for g in groups if g not in joined]
-        groups.append((codes, [rule] + [r for g in joined for r in g[1]]))
-    return [g[1] for g in groups]
-
-
 def _holds(rules: list) -> Callable[[dict[str, Split]], bool]:
     def check(values: dict[str, Split]) -> bool:
         return all(
@@ -161,7 +158,7 @@ def fujian_status(report: Report, catalogue: Catalogue) -> dict[Key, str]:
     keys = {code: [(code, "year"), (code, "cumulative")] for code in codes}
     alone = {code: _options(run_of(report, keys[code], sep), 2) for code in codes}
     left = dict(alone)
-    for rules in _components(_fujian_rules(codes, catalogue)):
+    for rules in linked(_fujian_rules(codes, catalogue)):
         left.update(_solve_group(rules, alone))
     status: dict[Key, str] = {}
     for code in codes:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from transforms.catalogue import Catalogue, Rule, default
 from transforms.cells import AMBIGUOUS, DERIVED, UNREADABLE
 from transforms.readers import Document
-from transforms.splitting import Split, TooManySplits, splits
+from transforms.splitting import Split, TooManySplits, linked, splits
 from transforms.templates import ParsedTable, RawCell
 from transforms.templates.fujian import SECTION, TEMPLATE, is_header_cell, is_part
 
@@ -154,17 +154,6 @@ def _rules(rows: list[_Row], catalogue: Catalogue) -> list[Rule]:
     ]
 
 
-def _components(rules: list[Rule]) -> list[list[Rule]]:
-    """Rules that share a row are solved together; the others apart."""
-    groups: list[tuple[set[str], list[Rule]]] = []
-    for rule in rules:
-        joined = [g for g in groups if g[0] & set(rule.terms)]
-        codes = set(rule.terms).union(*(g[0] for g in joined))
-        groups = [g for g in groups if g not in joined]
-        groups.append((codes, [rule] + [r for g in joined for r in g[1]]))
-    return [g[1] for g in groups]
-
-
 def _holds(rule: Rule, values: dict[str, Split], n: int) -> bool:
     return all(
         sum(values[c][k] for c in rule.left) == sum(values[c][k] for c in rule.right)
@@ -197,7 +186,7 @@ def _options(rows: list[_Row], catalogue: Catalogue, n: int) -> list[tuple[tuple
     alone = {r.code: _alone(r.run, n) for r in rows if r.code}
     solved: dict[str, tuple[tuple, str]] = {}
     unused: dict[str, str] = {}
-    for rules in _components(_rules(rows, catalogue)):
+    for rules in linked(_rules(rows, catalogue)):
         left, why = _solve(rules, alone, n)
         for code in {c for r in rules for c in r.terms}:
             if code in left:
