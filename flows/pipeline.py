@@ -68,7 +68,7 @@ class Run:
 def scan(run: Run):
     """Load the last published state and decide which files must be read."""
     progress.info("looking for changes under %s", run.raw)
-    previous = curated.load_previous(run.curated)
+    previous = curated.load_previous(run.curated, values=False)  # the bulk only if needed
     paths = discover(run.raw)
     reuse_from = incremental.Previous.empty() if run.full_refresh else previous
     todo = incremental.plan(
@@ -198,10 +198,7 @@ def _artifact(markdown: str) -> None:
     create_markdown_artifact(markdown=markdown, key="nianbao-alert", description="nianbao alert")
 
 
-def _checks(run: Run, previous, todo, ingested):
-    if not todo.changed and not previous.reports.empty:
-        progress.info("no changes: the published checks stand")
-        return previous.check_results
+def _checks(run: Run, previous, ingested):
     evaluations = reconcile(ingested)
     new_checks = run_expectations(evaluations, ingested, run.curated / "data_docs")
     return incremental.merge_checks(previous, ingested, new_checks)
@@ -214,44 +211,76 @@ def _run(run: Run) -> RunSummary:
     if run.publish_to:
         fetch_state(run)
     previous, todo = scan(run)
-    distributed = run.runner == "dask"
-    fresh = _parse_distributed(todo, run.raw) if distributed else parse(todo, run.raw)
-    ingested = incremental.assemble(todo, fresh, run.raw, previous)
-    check_results = _checks(run, previous, todo, ingested)
     files = runs.FileCounts(
         len(todo.paths), todo.files_new, todo.files_changed, todo.files_removed, len(todo.to_read)
     )
-    row = runs.run_row(
-        run.run_id,
-        run.started,
-        files,
-        ingested.reports,
-        check_results,
-        status="completed" if todo.changed or previous.reports.empty else "no_changes",
-        full_refresh=run.full_refresh,
-        flow_run_id=flow_run.get_id(),
-        parser_version=parser_version(catalogue_module.default()),
-    )
+    if not todo.changed and not previous.reports.empty:
+        return _unchanged(run, previous, files)
+    if not previous.values_loaded:
+        previous = curated.load_previous(run.curated)
+    distributed = run.runner == "dask"
+    fresh = _parse_distributed(todo, run.raw) if distributed else parse(todo, run.raw)
+    ingested = incremental.assemble(todo, fresh, run.raw, previous)
+    check_results = _checks(run, previous, ingested)
+    row = _row(run, files, ingested.reports, check_results, "completed")
     row, alerts, alert = report_and_alert(run, ingested, check_results, previous, row)
-    history = runs.append(curated.load_history(run.curated, "runs"), row)
     frames = {
         "reports": ingested.reports,
         "observations": ingested.observations,
         "check_results": check_results,
         "narrative_claims": ingested.claims,
         **curated.catalogue_frames(catalogue_module.default()),
-        "runs": history,
+    }
+    parquet = write_parquet(_with_history(run, frames, row, alerts), run.curated, run.run_id)
+    n_observations = len(ingested.observations)
+    return _publish(run, parquet, alert, row, ingested.reports, n_observations, check_results)
+
+
+def _unchanged(run: Run, previous, files: runs.FileCounts) -> RunSummary:
+    """Nothing changed under the raw folder: the published tables stand; only the run history
+    (and any alert re-sent) is written, and the warehouse rebuilt from the same Parquet."""
+    progress.info("no changes: the published tables stand")
+    reports, check_results = previous.reports, previous.check_results
+    ingested = incremental.Ingested(reports, previous.observations, previous.claims)
+    row = _row(run, files, reports, check_results, "no_changes")
+    row, alerts, alert = report_and_alert(run, ingested, check_results, previous, row)
+    history = write_parquet(_with_history(run, {}, row, alerts), run.curated, None)
+    parquet = {**curated.published(run.curated), **history}
+    n_observations = curated.row_count(parquet["observations"])
+    return _publish(run, parquet, alert, row, reports, n_observations, check_results)
+
+
+def _row(run: Run, files: runs.FileCounts, reports, check_results, status: str) -> dict:
+    return runs.run_row(
+        run.run_id,
+        run.started,
+        files,
+        reports,
+        check_results,
+        status=status,
+        full_refresh=run.full_refresh,
+        flow_run_id=flow_run.get_id(),
+        parser_version=parser_version(catalogue_module.default()),
+    )
+
+
+def _with_history(run: Run, frames: dict, row: dict, alerts) -> dict:
+    return {
+        **frames,
+        "runs": runs.append(curated.load_history(run.curated, "runs"), row),
         "alerts": alerts,
     }
-    parquet = write_parquet(frames, run.curated, run.run_id)
+
+
+def _publish(run: Run, parquet: dict, alert, row: dict, reports, n_obs: int, checks) -> RunSummary:
     warehouse = publish_warehouse(parquet, run.curated)
     if run.publish_to:
-        warehouse = upload_outputs(run, [f"{name}.parquet" for name in frames])
+        warehouse = upload_outputs(run, [p.name for p in parquet.values()])
     if alert is not None:
         _artifact(alert.markdown())
     progress.info("done")
     docs = run.curated / "data_docs" / "index.html"
-    return summarise(row, ingested, check_results, str(warehouse), str(docs))
+    return summarise(row, reports, n_obs, checks, str(warehouse), str(docs))
 
 
 @task(cache_policy=NO_CACHE)

@@ -105,23 +105,34 @@ DATA_TABLES = {
 }
 
 
-def load_previous(curated_dir: Path) -> Previous:
+def load_previous(curated_dir: Path, values: bool = True) -> Previous:
     """The last published state, or an empty one. Empty on a first run, for files from another
     version, and when the data files were not all written by the same run (a run killed between
-    its renames): every file is then read again, which is always correct."""
+    its renames): every file is then read again, which is always correct. With `values` False
+    the observations and claims (the bulk) are left unread: enough to plan, and all a run with
+    no changes needs."""
     paths = {key: curated_dir / f"{name}.parquet" for key, name in DATA_TABLES.items()}
     stamps = {stamp(p) for p in paths.values()}
     if len(stamps) != 1 or None in stamps:
         if paths["reports"].exists():
             log.warning("previous state incomplete (files of different runs): reading all again")
         return Previous.empty()
+    wanted = paths if values else {k: paths[k] for k in ("reports", "check_results")}
     try:
-        return Previous(
-            **{k: read_table(p, schemas.TABLES[DATA_TABLES[k]]) for k, p in paths.items()}
-        )
+        frames = {k: read_table(p, schemas.TABLES[DATA_TABLES[k]]) for k, p in wanted.items()}
     except (OSError, pa.ArrowException) as exc:
         log.warning("previous state not usable (%s); reading every file again", exc)
         return Previous.empty()
+    return Previous(**{**Previous.empty().__dict__, **frames, "values_loaded": values})
+
+
+def published(curated_dir: Path) -> dict[str, Path]:
+    """The Parquet file of every warehouse table, as the last run left it."""
+    return {name: curated_dir / f"{name}.parquet" for name in schemas.TABLES}
+
+
+def row_count(path: Path) -> int:
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 def load_history(curated_dir: Path, name: str) -> pd.DataFrame:

@@ -49,6 +49,7 @@ class Previous:
     observations: pd.DataFrame
     claims: pd.DataFrame
     check_results: pd.DataFrame
+    values_loaded: bool = True  # False: observations and claims left unread (see curated)
 
     @classmethod
     def empty(cls) -> Previous:
@@ -114,22 +115,29 @@ def plan(
     reusable = _reusable(previous, parser_version(catalogue))
     live = previous.reports[previous.reports["status"] != "withdrawn"]
     before = dict(zip(live["source_file"], live["sha256"], strict=True))
+    outcome = {
+        s: e if isinstance(e, str) else None
+        for s, e in zip(live["source_file"], live["error"], strict=True)
+    }
     to_read, decided, reused = [], {}, set()
     new = changed = 0
     for path in paths:
         source = _source(path, raw_dir)
         sha = _digest_or_none(path, raw_dir, max_bytes)
         hit = reusable.get((sha, file_format(path)))
-        if sha is None:
+        reason = None
+        if sha is None:  # refused unread: a new reason (e.g. another size cap) is a change
             decided[source] = ingest_file(path, raw_dir, catalogue, max_bytes)
-            sha = decided[source].report["sha256"]
+            sha, reason = decided[source].report["sha256"], decided[source].report["error"]
         elif hit is None:
             to_read.append(path)
         else:
             decided[source] = FileResult({**hit, "source_file": source}, None)
             reused.add(source)
         new += source not in before
-        changed += source in before and before[source] != sha
+        changed += source in before and (
+            before[source] != sha or (reason is not None and outcome[source] != reason)
+        )
     now = {_source(p, raw_dir) for p in paths}
     removed = sum(1 for s in before if s not in now)
     return Plan(paths, tuple(to_read), decided, frozenset(reused), new, changed, removed)
@@ -149,6 +157,8 @@ def assemble(
     plan_: Plan, fresh: Mapping[str, FileResult], raw_dir: Path, previous: Previous
 ) -> Ingested:
     """The run's frames: reused and freshly read reports, duplicates and withdrawn files marked."""
+    if plan_.reused and not previous.values_loaded:
+        raise ValueError("the previous state was loaded without its values: cannot reuse them")
     rows, frames, claims, seen = [], [], [], {}
     reused_ids, fresh_ids = set(), set()
     for path in plan_.paths:

@@ -23,14 +23,9 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 import pyarrow.fs as pafs
 
-STATE_FILES = (
-    "reports.parquet",
-    "observations.parquet",
-    "narrative_claims.parquet",
-    "check_results.parquet",
-    "runs.parquet",
-    "alerts.parquet",
-)
+from transforms import schemas
+
+STATE_FILES = tuple(f"{name}.parquet" for name in schemas.TABLES)  # every published table
 
 
 def is_remote(target: str) -> bool:

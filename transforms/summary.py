@@ -56,10 +56,11 @@ class RunSummary:
         ]
 
 
-def summarise(row: dict, ingested, check_results, warehouse: str, data_docs: str) -> RunSummary:
-    """The summary of a run from its `runs` row, its frames (`incremental.Ingested`) and its
-    check_results."""
-    status = ingested.reports["status"]
+def summarise(
+    row: dict, reports, n_observations: int, check_results, warehouse: str, data_docs: str
+) -> RunSummary:
+    """The summary of a run from its `runs` row, its reports and check_results frames."""
+    status = reports["status"]
     return RunSummary(
         run_id=row["run_id"],
         status=row["status"],
@@ -71,7 +72,7 @@ def summarise(row: dict, ingested, check_results, warehouse: str, data_docs: str
         reports_read=int((status == "parsed").sum()),
         reports_failed=row["reports_failed"],
         duplicates=int((status == "duplicate").sum()),
-        observations=len(ingested.observations),
+        observations=n_observations,
         checks_run=row["checks_run"],
         checks_failed=row["checks_failed"],
         checks_not_evaluable=int(check_results["passed"].isna().sum()),

@@ -7,7 +7,8 @@ Safety: the new file is built beside the old one and renamed into place (an atom
 one file system): a reader holding the old file keeps reading the old state, and a run killed
 while building leaves the previous warehouse whole. The file is written with storage
 compatibility v1.4.0, so DuckDB 1.4+ clients (what many analysts have) open it as well as 2.x.
-Nothing from a report is ever pasted into SQL: data enters only through registered Arrow tables.
+Nothing from a report is ever pasted into SQL: data enters only as our own Parquet files, read by
+DuckDB with the path as a query parameter.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from transforms import schemas
 
@@ -239,11 +239,14 @@ def _comment_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema)
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    """DuckDB reads the Parquet file itself (in parallel); the path is a query parameter and
+    the columns are named, so the file's column order cannot shift values."""
     schema = schemas.TABLES[name]
     con.execute(_ddl(name, schema))
-    con.register("incoming", pq.read_table(path, schema=schema))
-    con.execute(f'INSERT INTO "{name}" SELECT * FROM incoming')
-    con.unregister("incoming")
+    columns = ", ".join(f'"{f.name}"' for f in schema)
+    con.execute(
+        f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM read_parquet(?)', [str(path)]
+    )
 
 
 def _create_views(con: duckdb.DuckDBPyConnection) -> None:
