@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 NUMBER = "number"
 ANNOTATED = "annotated"
@@ -70,6 +71,9 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+# Memoised: most printed cells are the same few hundred texts ("0", "1", "—"), read in every
+# report and again by the parsers' shape tests; a Cell is immutable, so sharing it is safe.
+@lru_cache(maxsize=1 << 16)
 def parse_cell(text: str | None) -> Cell:
     """Read one printed cell; see the module docstring for the statuses."""
     raw = _clean(text or "")

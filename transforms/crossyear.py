@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import pandas as pd
 
@@ -59,11 +60,13 @@ def body_key(body: str | None) -> str | None:
     return key
 
 
-def _pairs(reports: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
+def _pairs(reports: pd.DataFrame) -> list[tuple]:
+    """(earlier, later) report rows (named tuples) of one body in consecutive years."""
     parsed = reports[(reports["status"] == "parsed") & reports["report_year"].notna()]
     parsed = parsed.assign(key=parsed["body"].map(body_key)).dropna(subset=["key"])
-    unique = parsed.groupby(["key", "report_year"]).filter(lambda g: len(g) == 1)
-    by_year = {(r.key, int(r.report_year)): r for _, r in unique.iterrows()}
+    rows = list(parsed.itertuples(index=False))
+    printed = Counter((r.key, r.report_year) for r in rows)
+    by_year = {(r.key, int(r.report_year)): r for r in rows if printed[r.key, r.report_year] == 1}
     return [
         (by_year[(k, y - 1)], r) for (k, y), r in sorted(by_year.items()) if (k, y - 1) in by_year
     ]
@@ -96,9 +99,10 @@ def _getter(observations: pd.DataFrame):
 
     def get(report_id: str, code: str, breakdown: str) -> tuple[float, str | None]:
         found = index.get((report_id, code, breakdown))
-        if found is None or found.status not in READ_STATUSES:
+        if found is None or found[1] not in READ_STATUSES:
             return math.nan, None
-        return found.value, found.locator
+        value, _, locator = found
+        return value, locator
 
     return get
 
@@ -147,14 +151,22 @@ def _in_force(get, earlier, later) -> list[dict]:
     return out
 
 
-def _cumulative(get, observations, earlier, later) -> list[dict]:
-    codes = observations.loc[
-        (observations["report_id"] == later.report_id)
-        & (observations["breakdown"] == "cumulative"),
-        "indicator",
-    ]
+def _cumulative_codes(observations: pd.DataFrame) -> dict[str, list[str]]:
+    """report_id → the indicators printed with a cumulative column, sorted (one pass)."""
+    cumulative = observations[observations["breakdown"] == "cumulative"].dropna(
+        subset=["indicator"]
+    )
+    found: dict[str, set[str]] = {}
+    for report_id, code in zip(
+        cumulative["report_id"].tolist(), cumulative["indicator"].tolist(), strict=True
+    ):
+        found.setdefault(report_id, set()).add(code)
+    return {report_id: sorted(codes) for report_id, codes in found.items()}
+
+
+def _cumulative(get, codes: list[str], earlier, later) -> list[dict]:
     out = []
-    for code in sorted(codes.dropna().unique()):
+    for code in codes:
         now, at_now = get(later.report_id, code, "cumulative")
         before, _ = get(earlier.report_id, code, "cumulative")
         year, _ = get(later.report_id, code, "year")
@@ -179,10 +191,11 @@ def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd
     get = _getter(observations)
     carried = observations["indicator"].isin(["requests.carried_over", "requests.carried_forward"])
     columns = list(dict.fromkeys(observations.loc[carried, "breakdown"].dropna()))  # as printed
+    cumulative = _cumulative_codes(observations)
     rows = []
     for earlier, later in _pairs(reports):
         rows += _carry_over(get, columns, earlier, later) + _in_force(get, earlier, later)
-        rows += _cumulative(get, observations, earlier, later)
+        rows += _cumulative(get, cumulative.get(later.report_id, []), earlier, later)
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
         {"expected": "float64", "actual": "float64", "violation": "float64"}
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WHITESPACE = re.compile(r"\s+")
 _LEAD_MARKERS = re.compile(
@@ -37,12 +38,16 @@ def _strip_markers(text: str) -> str:
     return _TRAILING_MARKS.sub("", text)
 
 
+# Memoised: a form prints the same few hundred labels in every report, and parsers and catalogue
+# lookups normalise each of them several times per cell.
+@lru_cache(maxsize=1 << 16)
 def normalise_label(label: str) -> str:
     """Matching key of a row label: no list markers, no footnote stars, no whitespace, NFKC."""
     text = _QUOTES.sub("", _WHITESPACE.sub("", label))
     return unicodedata.normalize("NFKC", _strip_markers(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_group(group: str) -> str:
     """Matching key of a group label ("公开的\\n及时性" and "公开的及时性" are one group)."""
     return unicodedata.normalize("NFKC", _WHITESPACE.sub("", group))

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from transforms.catalogue import Catalogue, NarrativePattern
@@ -219,7 +220,8 @@ def _values(observations: pd.DataFrame) -> dict[tuple[str, str], float]:
     # the figure of the report year: column `total`, or `year` beside a cumulative column
     this_year = observations["breakdown"].isin(["total", "year"])
     ok = observations[this_year & observations["value_status"].isin(READ_STATUSES)]
-    return {(r.report_id, r.indicator): float(r.value) for r in ok.itertuples(index=False)}
+    columns = (ok[c].tolist() for c in ("report_id", "indicator", "value"))
+    return {(r, code): float(v) for r, code, v in zip(*columns, strict=True)}
 
 
 def _eval_row(claim, rule_id: str, expected, actual, violation, message: str) -> dict:
@@ -328,27 +330,31 @@ def _phrase_check(claim, values: dict, catalogue: Catalogue) -> dict:
 
 def _parts_checks(claims: pd.DataFrame) -> list[dict]:
     """The parts listed after 其中 never add up to more than the total stated before."""
-    parts = claims[claims["part_of"].notna()]
+    totals: dict[tuple, tuple] = {}
+    for c in claims.itertuples(index=False):
+        totals.setdefault((c.report_id, c.claim_no), c)  # the first row of a claim, as iloc[0]
+    groups: dict[tuple[str, float], list] = {}
+    for claim in claims[claims["part_of"].notna()].itertuples(index=False):
+        groups.setdefault((claim.report_id, claim.part_of), []).append(claim)
     rows = []
-    for (report_id, total_no), group in parts.groupby(["report_id", "part_of"]):
-        total = claims[(claims["report_id"] == report_id) & (claims["claim_no"] == total_no)].iloc[
-            0
-        ]
-        if group["approximate"].any():
+    for (report_id, total_no), group in sorted(groups.items(), key=lambda kv: kv[0]):
+        total = totals[(report_id, total_no)]
+        if any(c.approximate for c in group):
             continue
-        listed = " + ".join(fmt_number(n) for n in group["number"])
-        added = float(group["number"].sum())
-        verdict = "within" if added <= total["number"] else "more than"
+        numbers = [c.number for c in group]
+        listed = " + ".join(fmt_number(n) for n in numbers)
+        added = float(np.nansum(np.array(numbers, dtype="float64")))  # as pandas sums
+        verdict = "within" if added <= total.number else "more than"
         message = (
-            f"其中 lists {listed} = {fmt_number(added)}{total['unit']}, {verdict} the stated total "
-            f"{fmt_number(total['number'])}{total['unit']}: “{total['sentence']}”"
+            f"其中 lists {listed} = {fmt_number(added)}{total.unit}, {verdict} the stated total "
+            f"{fmt_number(total.number)}{total.unit}: “{total.sentence}”"
         )
-        violation = max(0.0, added - float(total["number"]))
+        violation = max(0.0, added - float(total.number))
         rows.append(
             _eval_row(
                 total,
                 "narrative_parts_within_total",
-                float(total["number"]),
+                float(total.number),
                 added,
                 violation,
                 message,

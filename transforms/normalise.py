@@ -26,11 +26,13 @@ from transforms.templates import ParsedTable, RawCell
 from transforms.templates.generic import TEMPLATE as GENERIC
 
 
-def _code(cell: RawCell, template: str, catalogue: Catalogue) -> tuple[str | None, str | None]:
-    """(indicator, breakdown) of one printed cell, None where the catalogue does not know it."""
+def _code(
+    cell: RawCell, template: str, catalogue: Catalogue, appeals: dict[int, str]
+) -> tuple[str | None, str | None]:
+    """(indicator, breakdown) of one printed cell, None where the catalogue does not know it.
+    `appeals`: position → indicator of the template's table 四 (looked up once per table)."""
     if cell.table == "appeals":
-        positions = {p.position: p.indicator for p in catalogue.positional(template, "appeals")}
-        return positions.get(cell.position), "total"
+        return appeals.get(cell.position), "total"
     if cell.table == "proactive":
         item = catalogue.proactive_code(template, "item", cell.label)
         measure = catalogue.proactive_code(template, "measure", cell.column)
@@ -52,29 +54,23 @@ def _judged(cell: RawCell) -> Cell:
 
 
 def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd.DataFrame:
-    """One row per printed value cell, coded where the catalogue knows the label."""
+    """One row per printed value cell, coded where the catalogue knows the label.
+
+    Rows are tuples in schema order, typed once as columns (one frame per report, thousands
+    per run: a dict per row and `from_pylist` cost more than the parsing)."""
+    appeals = {p.position: p.indicator for p in catalogue.positional(table.template, "appeals")}
     rows = []
     for cell in table.cells:
-        code, breakdown = _code(cell, table.template, catalogue)
+        code, breakdown = _code(cell, table.template, catalogue, appeals)
         parsed = _judged(cell)
+        unit = catalogue.indicator(code).unit if code else None
         rows.append(
-            {
-                "report_id": report_id,
-                "indicator": code,
-                "breakdown": breakdown,
-                "value": parsed.value,
-                "value_status": parsed.status,
-                "raw_value": cell.text,
-                "label_as_printed": cell.label,
-                "group_as_printed": cell.group,
-                "column_as_printed": cell.column,
-                "section": cell.section,
-                "unit": catalogue.indicator(code).unit if code else None,
-                "locator": cell.locator,
-                "evidence": parsed.note or None,
-            }
-        )
-    return to_frame(rows, schemas.OBSERVATIONS)
+            (report_id, code, breakdown, parsed.value, parsed.status, cell.text, cell.label,
+             cell.group, cell.column, cell.section, unit, cell.locator, parsed.note or None)
+        )  # fmt: skip
+    names = schemas.OBSERVATIONS.names
+    columns = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
+    return columns_frame({n: columns.get(n, []) for n in names}, schemas.OBSERVATIONS)
 
 
 def _missing(v: object) -> bool:
@@ -89,3 +85,9 @@ def records(frame: pd.DataFrame) -> list[dict]:
 def to_frame(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
     """Rows (dicts) → a pandas frame typed by `schema` (no inference)."""
     return pa.Table.from_pylist(rows, schema=schema).to_pandas()
+
+
+def columns_frame(columns: dict[str, list], schema: pa.Schema) -> pd.DataFrame:
+    """Columns (name → values) → the same frame as `to_frame` of the rows, without building a
+    dict per row (the cheaper shape for code that makes thousands of rows)."""
+    return pa.Table.from_pydict(columns, schema=schema).to_pandas()

@@ -13,7 +13,6 @@ is its own finding) and it is never computed with a zero in its place.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -36,28 +35,31 @@ _TOLERANCE_DIGITS = 6  # 万元 amounts carry up to 6 decimals
 _SHOWN = {"=": ("=", "≠"), "<=": ("≤", ">")}
 
 
-@dataclass(frozen=True)
-class _Value:
-    value: float | None
-    status: str
-    locator: str
+# A printed cell as the checks see it: (value, status, locator), value None unless readable; a
+# term of a rule: (name in the message, the cell or None when not printed). Plain tuples: there
+# is one per coded cell and per rule term, millions at scale, and a class instance each (or a
+# NamedTuple) costs more than the arithmetic.
+Value = tuple[float | None, str, str]
+_Term = tuple[str, Value | None]
 
 
-@dataclass(frozen=True)
-class _Term:
-    name: str  # how the message names it (a label, or label[column])
-    value: _Value | None  # None: not printed
+def value_index(obs: pd.DataFrame) -> dict[tuple[str, str, str], Value]:
+    """Every coded cell by (report, indicator, breakdown): (value, status, locator).
 
-
-def value_index(obs: pd.DataFrame) -> dict[tuple[str, str, str], _Value]:
-    """Every coded cell by (report, indicator, breakdown): its value, status and locator."""
+    Read column-wise (one pass over plain lists): the frame has millions of rows at scale."""
     coded = obs[obs["indicator"].notna() & obs["breakdown"].notna()]
-    return {
-        (r.report_id, r.indicator, r.breakdown): _Value(
-            None if pd.isna(r.value) else float(r.value), r.value_status, r.locator
+    report_ids, codes, breakdowns, values, statuses, locators = (
+        coded[c].tolist()
+        for c in ("report_id", "indicator", "breakdown", "value", "value_status", "locator")
+    )
+    values = [None if v != v else float(v) for v in values]  # NaN (v != v): no value
+    return dict(
+        zip(
+            zip(report_ids, codes, breakdowns, strict=True),
+            zip(values, statuses, locators, strict=True),
+            strict=True,
         )
-        for r in coded.itertuples(index=False)
-    }
+    )
 
 
 def fmt_number(x: float) -> str:
@@ -65,22 +67,26 @@ def fmt_number(x: float) -> str:
 
 
 def _side(terms: list[_Term]) -> str:
-    return " + ".join(f"{t.name} {fmt_number(t.value.value)}" for t in terms)
+    return " + ".join(f"{name} {fmt_number(cell[0])}" for name, cell in terms)
+
+
+def _unusable(terms: list[_Term]) -> str:
+    """Why the terms cannot be added up ("" when they all can)."""
+    return ", ".join(
+        f"{name} is " + ("not printed" if cell is None else f"{cell[1]} ({cell[2]})")
+        for name, cell in terms
+        if cell is None or cell[1] not in READ_STATUSES
+    )
 
 
 def _judge(rule: Rule, left: list[_Term], right: list[_Term], row: dict) -> dict:
     terms = left + right
-    row = {**row, "locator": "; ".join(f"{t.name}: {t.value.locator}" for t in terms if t.value)}
-    unusable = [t for t in terms if t.value is None or t.value.status not in READ_STATUSES]
-    if unusable:
-        why = ", ".join(
-            f"{t.name} is "
-            + ("not printed" if t.value is None else f"{t.value.status} ({t.value.locator})")
-            for t in unusable
-        )
+    row = {**row, "locator": "; ".join(f"{name}: {cell[2]}" for name, cell in terms if cell)}
+    why = _unusable(terms)
+    if why:
         return {**row, "message": f"not evaluated: {why}"}
-    actual = round(sum(t.value.value for t in left), _TOLERANCE_DIGITS)
-    expected = round(sum(t.value.value for t in right), _TOLERANCE_DIGITS)
+    actual = round(sum(cell[0] for _, cell in left), _TOLERANCE_DIGITS)
+    expected = round(sum(cell[0] for _, cell in right), _TOLERANCE_DIGITS)
     gap = actual - expected
     violation = abs(gap) if rule.op == "=" else max(0.0, gap)
     holds = violation == 0
@@ -119,7 +125,7 @@ def _sum_rule(rule: Rule, report_id: str, breakdowns, index, catalogue: Catalogu
             continue
 
         def term(code: str, b: str = b) -> _Term:
-            return _Term(catalogue.indicator(code).label_zh, index.get((report_id, code, b)))
+            return catalogue.indicator(code).label_zh, index.get((report_id, code, b))
 
         left, right = [term(c) for c in rule.left], [term(c) for c in rule.right]
         out.append(_judge(rule, left, right, _row(report_id, rule, b)))
@@ -134,7 +140,7 @@ def _across_rule(rule: Rule, report_id: str, indicators, index, catalogue: Catal
         label = catalogue.indicator(code).label_zh
 
         def term(b: str, code: str = code, label: str = label) -> _Term:
-            return _Term(f"{label}[{b}]", index.get((report_id, code, b)))
+            return f"{label}[{b}]", index.get((report_id, code, b))
 
         left, right = [term(b) for b in rule.left], [term(b) for b in rule.right]
         row = _row(report_id, rule, None)
@@ -153,13 +159,13 @@ def evaluate_rules(
     rows = []
     parsed = reports[reports["status"] == "parsed"]
     for report_id, template in zip(parsed["report_id"], parsed["template"], strict=True):
+        found_breakdowns = sorted(breakdowns.get(report_id, []))
+        found_indicators = sorted(indicators.get(report_id, []))
         for rule in catalogue.rules_for(template):
             if rule.kind == "sum":
-                found = sorted(breakdowns.get(report_id, []))
-                rows += _sum_rule(rule, report_id, found, index, catalogue)
+                rows += _sum_rule(rule, report_id, found_breakdowns, index, catalogue)
             else:
-                found = sorted(indicators.get(report_id, []))
-                rows += _across_rule(rule, report_id, found, index, catalogue)
+                rows += _across_rule(rule, report_id, found_indicators, index, catalogue)
     frame = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
     return frame.astype({"expected": "float64", "actual": "float64", "violation": "float64"})
 

@@ -22,19 +22,17 @@ class TooManySplits(Exception):
     """The run admits too many splits to enumerate; its values are not read."""
 
 
-def _pieces(chunk: str, k: int) -> Iterator[Split]:
-    """All ways to cut `chunk` into exactly k numbers without leading zeros."""
+def _count(chunk: str, k: int, memo: dict[tuple[str, int], int]) -> int:
+    """How many ways `chunk` cuts into exactly k numbers without leading zeros."""
     if k == 1:
-        if chunk and (chunk == "0" or chunk[0] != "0"):
-            yield (int(chunk),)
-        return
-    if chunk[:1] == "0":  # a zero is a number of its own
-        for rest in _pieces(chunk[1:], k - 1):
-            yield (0, *rest)
-        return
-    for cut in range(1, len(chunk) - k + 2):
-        for rest in _pieces(chunk[cut:], k - 1):
-            yield (int(chunk[:cut]), *rest)
+        return 1 if chunk and (chunk == "0" or chunk[0] != "0") else 0
+    if (chunk, k) not in memo:
+        if chunk[:1] == "0":  # a zero is a number of its own
+            memo[chunk, k] = _count(chunk[1:], k - 1, memo)
+        else:
+            cuts = range(1, len(chunk) - k + 2)
+            memo[chunk, k] = sum(_count(chunk[cut:], k - 1, memo) for cut in cuts)
+    return memo[chunk, k]
 
 
 def _counts(chunks: Sequence[str], n: int) -> Iterator[tuple[int, ...]]:
@@ -44,23 +42,69 @@ def _counts(chunks: Sequence[str], n: int) -> Iterator[tuple[int, ...]]:
             yield counts
 
 
-def splits(run: str, n: int, accept: Callable[[Split], bool] = lambda s: True) -> list[Split]:
-    """Every split of `run` into n numbers that `accept` admits."""
+def _too_many(chunks: Sequence[str], n: int) -> bool:
+    """More than MAX_SPLITS raw splits (counted, not enumerated; stops once past the cap)."""
+    memo: dict[tuple[str, int], int] = {}
+    seen = 0
+    for counts in _counts(chunks, n):
+        ways = 1
+        for chunk, k in zip(chunks, counts, strict=True):
+            ways *= _count(chunk, k, memo)
+        seen += ways
+        if seen > MAX_SPLITS:
+            return True
+    return False
+
+
+def _cuts(rest: str, k: int) -> Sequence[int]:
+    """Where the next number of `rest` (k numbers still to take from it) may end."""
+    if k == 1:
+        return (len(rest),) if rest and (rest == "0" or rest[0] != "0") else ()
+    if rest[:1] == "0":  # a zero is a number of its own
+        return (1,)
+    return range(1, len(rest) - k + 2)
+
+
+def _walk(chunks, counts, viable, ci: int, rest: str, k: int, prefix: Split) -> Iterator[Split]:
+    """The splits with `prefix` taken, `rest` of chunk `ci` still to cut into k numbers.
+
+    Depth first, shortest number first, chunk by chunk: the order of the product of each
+    chunk's cuts. A prefix `viable` rejects is not extended."""
+    if k == 0:
+        if ci + 1 == len(chunks):
+            yield prefix
+        else:
+            yield from _walk(chunks, counts, viable, ci + 1, chunks[ci + 1], counts[ci + 1], prefix)
+        return
+    for cut in _cuts(rest, k):
+        taken = (*prefix, int(rest[:cut]))
+        if viable is None or viable(taken):
+            yield from _walk(chunks, counts, viable, ci, rest[cut:], k - 1, taken)
+
+
+def _anything(split: Split) -> bool:
+    return True
+
+
+def splits(run: str, n: int, accept: Callable[[Split], bool] = _anything) -> list[Split]:
+    """Every split of `run` into n numbers that `accept` admits, in the order of the cuts
+    (shortest first, chunk by chunk).
+
+    An `accept` with a `viable(prefix)` method is asked about each partial split, so that a
+    prefix no completion can satisfy is dropped early (the 15 numbers of table 四 admit
+    thousands of raw splits, of which groups of five that add up leave a handful)."""
     chunks = run.split()
     if not chunks or sum(len(c) for c in chunks) < n:
         return []
-    out, seen = [], 0
-    for counts in _counts(chunks, n):
-        for parts in itertools.product(
-            *(list(_pieces(c, k)) for c, k in zip(chunks, counts, strict=True))
-        ):
-            seen += 1
-            if seen > MAX_SPLITS:
-                raise TooManySplits(f"{run!r} admits more than {MAX_SPLITS} splits into {n}")
-            split = tuple(v for p in parts for v in p)
-            if accept(split):
-                out.append(split)
-    return out
+    if _too_many(chunks, n):
+        raise TooManySplits(f"{run!r} admits more than {MAX_SPLITS} splits into {n}")
+    viable = getattr(accept, "viable", None)
+    return [
+        split
+        for counts in _counts(chunks, n)
+        for split in _walk(chunks, counts, viable, 0, chunks[0], counts[0], ())
+        if accept(split)
+    ]
 
 
 def total_is_sum(split: Split) -> bool:
@@ -68,9 +112,24 @@ def total_is_sum(split: Split) -> bool:
     return split[-1] == sum(split[:-1])
 
 
+class _GroupsTotal:
+    """Each consecutive group of `size` values ends with its parts' sum (table 四: 3 × 5)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __call__(self, split: Split) -> bool:
+        size = self.size
+        return all(total_is_sum(split[i : i + size]) for i in range(0, len(split), size))
+
+    def viable(self, prefix: Split) -> bool:
+        """False when the group the prefix just completed does not add up."""
+        return len(prefix) % self.size != 0 or total_is_sum(prefix[-self.size :])
+
+
 def groups_total(size: int) -> Callable[[Split], bool]:
     """Each consecutive group of `size` values ends with its parts' sum (table 四: 3 × 5)."""
-    return lambda s: all(total_is_sum(s[i : i + size]) for i in range(0, len(s), size))
+    return _GroupsTotal(size)
 
 
 def linked(rules: Sequence[T]) -> list[list[T]]:

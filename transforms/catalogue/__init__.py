@@ -11,13 +11,14 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from transforms.labels import normalise_group, normalise_label
 
 HERE = Path(__file__).parent
 RULE_OPS = ("=", "<=")
+_MEMO = 1 << 16  # distinct printed labels remembered per catalogue (a few thousand in practice)
 
 
 class CatalogueError(ValueError):
@@ -177,60 +178,112 @@ class Catalogue:
     phrases: tuple[PhrasePattern, ...] = ()
     digest: str = ""  # SHA-256 of the CSVs: a changed catalogue re-reads every report
 
-    @property
+    # Lookups run once per printed cell (hundreds per report, millions per run): the catalogue
+    # is frozen, so each instance builds its indexes once (`cached_property` writes to the
+    # instance dict, which a frozen dataclass allows) and memoises answers per printed text.
+    # Answers are the same as a scan of the tuples in order; `__getstate__` drops the caches.
+
+    def __getstate__(self) -> dict:
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+    @cached_property
     def codes(self) -> frozenset[str]:
         return frozenset(i.code for i in self.indicators)
 
     def indicator(self, code: str) -> Indicator:
-        return self._by_code()[code]
+        return self._by_code[code]
 
+    @cached_property
     def _by_code(self) -> dict[str, Indicator]:
         return {i.code: i for i in self.indicators}
 
+    @cached_property
+    def _families(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for t in self.templates:
+            found.setdefault(t.template, t.family)  # the first row wins, as in a scan
+        return found
+
     def family(self, template: str) -> str:
         """The family of a template id (a family id is its own family)."""
-        return next((t.family for t in self.templates if t.template == template), template)
+        return self._families.get(template, template)
+
+    @cached_property
+    def _rules_for(self):
+        return lru_cache(maxsize=None)(
+            lambda family: tuple(r for r in self.rules if r.template == family)
+        )
 
     def rules_for(self, template: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.template == self.family(template))
+        return self._rules_for(self.family(template))
 
     def positional(self, template: str, table: str) -> tuple[Position, ...]:
-        family = self.family(template)
-        found = [p for p in self.positions if p.template == family and p.table == table]
-        return tuple(sorted(found, key=lambda p: p.position))
+        return self._positional(self.family(template), table)
+
+    @cached_property
+    def _positional(self):
+        def positional(family: str, table: str) -> tuple[Position, ...]:
+            found = [p for p in self.positions if p.template == family and p.table == table]
+            return tuple(sorted(found, key=lambda p: p.position))
+
+        return lru_cache(maxsize=None)(positional)
+
+    @cached_property
+    def _proactive_index(self) -> dict[tuple[str, str, str], str]:
+        found: dict[tuple[str, str, str], str] = {}
+        for h in self.proactive:
+            found.setdefault((h.template, h.kind, h.label), h.code)  # the first row wins
+        return found
 
     def proactive_code(self, template: str, kind: str, label: str) -> str | None:
         """The item or measure code of a printed table 二 label, or None when unknown."""
         key, family = normalise_label(label), self.family(template)
-        return next(
-            (
-                h.code
-                for h in self.proactive
-                if (h.template, h.kind, h.label) == (family, kind, key)
-            ),
-            None,
-        )
+        return self._proactive_index.get((family, kind, key))
+
+    @cached_property
+    def _aliases_by_label(self) -> dict[str, list[Alias]]:
+        found: dict[str, list[Alias]] = {}
+        for a in self.aliases:
+            found.setdefault(a.label, []).append(a)
+        return found
+
+    @cached_property
+    def _lookup_any(self):
+        def lookup_any(key: str) -> str | None:
+            codes = {a.indicator for a in self._aliases_by_label.get(key, ())}
+            families = {self.indicator(c).template for c in codes}
+            return codes.pop() if len(codes) == 1 and len(families) == 1 else None
+
+        return lru_cache(maxsize=_MEMO)(lookup_any)
 
     def lookup_any(self, label: str) -> str | None:
         """The indicator of a label known in exactly one template family (generic tables)."""
-        key = normalise_label(label)
-        codes = {a.indicator for a in self.aliases if a.label == key}
-        families = {self.indicator(c).template for c in codes}
-        return codes.pop() if len(codes) == 1 and len(families) == 1 else None
+        return self._lookup_any(normalise_label(label))
+
+    @cached_property
+    def _breakdown(self):
+        def breakdown(family: str, header: str) -> str | None:
+            for c in self.columns:
+                if c.template == family and re.fullmatch(c.column_pattern, header):
+                    return c.breakdown
+            return None
+
+        return lru_cache(maxsize=_MEMO)(breakdown)
 
     def breakdown(self, template: str, column: str) -> str | None:
         """The breakdown code of a printed column header, or None when unknown."""
-        header, family = normalise_group(column), self.family(template)
-        for c in self.columns:
-            if c.template == family and re.fullmatch(c.column_pattern, header):
-                return c.breakdown
-        return None
+        return self._breakdown(self.family(template), normalise_group(column))
+
+    @cached_property
+    def _lookup(self):
+        return lru_cache(maxsize=_MEMO)(self._find)
 
     def lookup(self, template: str, group: str, label: str) -> str | None:
         """The indicator code for a printed label (and its group), or None when unknown."""
-        key_label, key_group = normalise_label(label), normalise_label(group)
-        family = self.family(template)
-        candidates = [a for a in self.aliases if a.template == family and a.label == key_label]
+        return self._lookup(self.family(template), normalise_label(group), normalise_label(label))
+
+    def _find(self, family: str, key_group: str, key_label: str) -> str | None:
+        candidates = [a for a in self._aliases_by_label.get(key_label, ()) if a.template == family]
         grouped = [a for a in candidates if a.group == key_group]
         if grouped:
             return grouped[0].indicator

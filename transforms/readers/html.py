@@ -59,6 +59,7 @@ _SPACES = re.compile(r"\s+")  # str patterns: \s covers \n, \u00a0 (&nbsp;) and 
 _MAX_SPAN = 1000  # HTML caps colspan at 1000; a larger rowspan is cut at the table's end
 _EXCESSIVE_DEPTH = re.compile(r"Excessive depth in document: (\d+)")
 _MAX_CELLS = 1_000_000  # grid slots in one table; beyond this it is not a report's table
+_Seen = dict  # element → its lines read block by block, for one page
 
 
 def read(path: Path, data: bytes) -> Document:
@@ -69,8 +70,9 @@ def read(path: Path, data: bytes) -> Document:
         raise ReadError("no text in the HTML page")
     for hidden in body.xpath("//comment() | //processing-instruction() | " + _xpath(_HIDDEN)):
         hidden.drop_tree()  # keeps the tail text that follows it
-    tables = tuple(_grid(t, i) for i, t in enumerate(body.iter("table"), start=1))
-    lines = _lines(_flow(body, rows_as_lines=True))
+    seen: _Seen = {}  # a cell's text is needed twice: for its table and for the page's lines
+    tables = tuple(_grid(t, i, seen) for i, t in enumerate(body.iter("table"), start=1))
+    lines = _lines(_flow(body, rows_as_lines=True, seen=seen))
     if not lines:
         raise ReadError("no text in the HTML page")
     return Document(tuple(lines), encoding, "html", tables)
@@ -153,7 +155,9 @@ def _detect(data: bytes) -> tuple[str, str]:
 # --- text flow --------------------------------------------------------------------------------
 
 
-def _flow(root: lxml.html.HtmlElement, rows_as_lines: bool) -> list[str | None]:
+def _flow(
+    root: lxml.html.HtmlElement, rows_as_lines: bool, seen: _Seen | None = None
+) -> list[str | None]:
     """The text pieces under `root` in document order, `_BREAK` at each block boundary.
 
     Iterative, so no markup depth can exhaust Python's stack."""
@@ -164,16 +168,16 @@ def _flow(root: lxml.html.HtmlElement, rows_as_lines: bool) -> list[str | None]:
         if item is _BREAK or isinstance(item, str):
             flow.append(item)
         else:
-            todo.extend(reversed(_expand(item, rows_as_lines)))
+            todo.extend(reversed(_expand(item, rows_as_lines, seen)))
     return flow
 
 
-def _expand(element: lxml.html.HtmlElement, rows_as_lines: bool) -> list:
+def _expand(element: lxml.html.HtmlElement, rows_as_lines: bool, seen: _Seen | None) -> list:
     """One element as the items it stands for: its text, its children and their tails."""
     if not isinstance(element.tag, str):  # a comment or processing instruction left over
         return []
     if rows_as_lines and element.tag == "tr" and element.find(".//table") is None:
-        return [_BREAK, _row_line(element), _BREAK]
+        return [_BREAK, _row_line(element, seen), _BREAK]
     block = element.tag in _BLOCKS
     items: list = [_BREAK] if block else []
     items.append(element.text or "")
@@ -195,21 +199,30 @@ def _lines(flow: list[str | None]) -> list[str]:
     return lines
 
 
-def _row_line(tr: lxml.html.HtmlElement) -> str:
+def _block_lines(element: lxml.html.HtmlElement, seen: _Seen | None) -> list[str]:
+    """The lines of an element read block by block, once per element and page (`seen`)."""
+    if seen is None:
+        return _lines(_flow(element, rows_as_lines=False))
+    if element not in seen:  # keyed by the element: lxml keeps one proxy per node while held
+        seen[element] = _lines(_flow(element, rows_as_lines=False))
+    return seen[element]
+
+
+def _row_line(tr: lxml.html.HtmlElement, seen: _Seen | None) -> str:
     """A table row as one line: its cells as printed, joined by a space (text the parser left
     between cells too)."""
     parts = [tr.text or ""]
     for child in tr:
-        parts += ["".join(_lines(_flow(child, rows_as_lines=False))), child.tail or ""]
+        parts += ["".join(_block_lines(child, seen)), child.tail or ""]
     return " ".join(p for p in (_SPACES.sub(" ", x).strip() for x in parts) if p)
 
 
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _cell_text(cell: lxml.html.HtmlElement) -> str:
+def _cell_text(cell: lxml.html.HtmlElement, seen: _Seen | None = None) -> str:
     """The cell's text, one piece per block inside it (vertical headers: one char a piece)."""
-    return "\n".join(_lines(_flow(cell, rows_as_lines=False)))
+    return "\n".join(_block_lines(cell, seen))
 
 
 def _span(cell: lxml.html.HtmlElement, name: str) -> int | None:
@@ -233,7 +246,7 @@ def _place(slots: dict, r: int, c: int, size: tuple[int, int], cell: TableCell) 
             slots[(r + dr, c + dc)] = cell
 
 
-def _slots(rows: list, number: int) -> dict[tuple[int, int], TableCell]:
+def _slots(rows: list, number: int, seen: _Seen | None) -> dict[tuple[int, int], TableCell]:
     """Grid position → cell, each spanning cell in every slot it covers."""
     slots: dict[tuple[int, int], TableCell] = {}
     area = 0
@@ -245,7 +258,7 @@ def _slots(rows: list, number: int) -> dict[tuple[int, int], TableCell]:
             size = _size(cell, len(rows) - r)
             area += size[0] * size[1]
             _check_size(area, number)
-            found = TableCell(_cell_text(cell), f"table {number}, row {r + 1}, col {c + 1}")
+            found = TableCell(_cell_text(cell, seen), f"table {number}, row {r + 1}, col {c + 1}")
             _place(slots, r, c, size, found)
             c += size[1]
     return slots
@@ -256,10 +269,10 @@ def _check_size(cells: int, number: int) -> None:
         raise ReadError(f"table too large: table {number} has more than {_MAX_CELLS} cells")
 
 
-def _grid(table: lxml.html.HtmlElement, number: int) -> Table:
+def _grid(table: lxml.html.HtmlElement, number: int, seen: _Seen | None = None) -> Table:
     """The table as a grid (see the module docstring); rows padded to the widest row."""
     rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-    slots = _slots(rows, number)
+    slots = _slots(rows, number, seen)
     width = max((c for _, c in slots), default=-1) + 1
     _check_size(width * len(rows), number)
     return Table(
