@@ -250,7 +250,7 @@ def _unchanged(run: Run, previous, files: runs.FileCounts) -> RunSummary:
     return _publish(run, parquet, alert, row, reports, n_observations, check_results)
 
 
-def _row(run: Run, files: runs.FileCounts, reports, check_results, status: str) -> dict:
+def _row(run: Run, files: runs.FileCounts, reports, check_results, status: str, **extra) -> dict:
     return runs.run_row(
         run.run_id,
         run.started,
@@ -261,6 +261,7 @@ def _row(run: Run, files: runs.FileCounts, reports, check_results, status: str) 
         full_refresh=run.full_refresh,
         flow_run_id=flow_run.get_id(),
         parser_version=parser_version(catalogue_module.default()),
+        **extra,
     )
 
 
@@ -314,17 +315,7 @@ def _write_failure(run: Run, error: str) -> None:
     alert = alerting.failure_alert(run.run_id, runs.now(), error)
     outcome = alerting.record(history, alert, run.config, run.run_id)
     _announce(outcome)
-    row = runs.run_row(
-        run.run_id,
-        run.started,
-        runs.FileCounts(),
-        None,
-        None,
-        error=error,
-        full_refresh=run.full_refresh,
-        flow_run_id=flow_run.get_id(),
-        parser_version=parser_version(catalogue_module.default()),
-    )
+    row = _row(run, runs.FileCounts(), None, None, "failed", error=error)
     run.curated.mkdir(parents=True, exist_ok=True)
     curated.write_all(
         {
