@@ -17,22 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from transforms.warehouse import process_alive
+
 LOCK_NAME = ".nianbao.lock"
 progress = logging.getLogger("nianbao.progress")
 
 
 class RunLocked(RuntimeError):
     """Another run holds the lock of this curated folder."""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _holder(fd: int) -> dict[str, str]:
@@ -68,7 +60,7 @@ def run_lock(curated: Path, run_id: str, wait: bool = False) -> Iterator[None]:
         _acquire(fd, curated, wait)
         before = _holder(fd)
         pid = before.get("pid", "")
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             progress.info("cleared a stale lock left by a killed run (%s)", _describe(before))
         record = (
             f"pid={os.getpid()}\nrun_id={run_id}\nstarted={time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n"

@@ -15,7 +15,11 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
+from transforms import schemas  # noqa: E402  (after the Prefect environment above)
+
 FIXTURES = Path(__file__).parent / "fixtures"
+# the tables a run's data lives in (runs and alerts differ from run to run by design)
+DATA_TABLES = tuple(t for t in schemas.TABLES if t not in ("runs", "alerts"))
 SEED = FIXTURES / "changchun_2012_jilin.txt"
 
 
@@ -41,3 +45,14 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield PREFECT_API_URL.value()
+
+
+def warehouse_tables(warehouse: Path, names=DATA_TABLES) -> dict:
+    """Every row of the named tables of a warehouse file, sorted (opened read-only, closed)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in names}
+    finally:
+        con.close()

@@ -286,7 +286,8 @@ def _build(path: Path, parquet: dict[str, Path]) -> None:
         con.close()
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -301,7 +302,7 @@ def clear_stale_builds(curated_dir: Path) -> list[Path]:
     removed = []
     for leftover in curated_dir.glob(f".{WAREHOUSE_NAME}.*.building*"):
         pid = leftover.name.removeprefix(f".{WAREHOUSE_NAME}.").split(".")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             leftover.unlink(missing_ok=True)
             removed.append(leftover)
     return removed

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 from distributed import LocalCluster
 
 from flows.pipeline import nianbao_pipeline
 from flows.runners import with_dask
-from tests.conftest import FIXTURES, SEED
-from transforms import schemas
-
-DATA_TABLES = [t for t in schemas.TABLES if t not in ("runs", "alerts")]
-
-
-def _tables(curated) -> dict:
-    con = duckdb.connect(str(curated / "warehouse.duckdb"), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in DATA_TABLES}
-    finally:
-        con.close()
+from tests.conftest import FIXTURES, SEED, warehouse_tables
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +37,8 @@ def test_dask_runner_gives_the_default_runners_tables(prefect_api, cluster, tmp_
         raw_dir=str(raw), curated_dir=str(tmp_path / "dask"), runner="dask"
     )
     assert dask.files_read == local.files_read == 5
-    assert _tables(tmp_path / "dask") == _tables(tmp_path / "local")
+    assert warehouse_tables(tmp_path / "dask" / "warehouse.duckdb") == warehouse_tables(
+        tmp_path / "local" / "warehouse.duckdb"
+    )
     ran = cluster.scheduler.task_prefixes["parse_chunk"].state_counts  # on the cluster
     assert ran["memory"] == 5  # five files, five chunks, each computed on a Dask worker

@@ -32,20 +32,10 @@ import pytest
 
 from flows.lock import LOCK_NAME, RunLocked, run_lock
 from flows.pipeline import nianbao_pipeline
-from tests.conftest import FIXTURES, SEED, mutate_lines
-from transforms import schemas
+from tests.conftest import FIXTURES, SEED, mutate_lines, warehouse_tables
 
 NIANBAO = Path(sys.executable).parent / "nianbao"
-DATA_TABLES = [t for t in schemas.TABLES if t not in ("runs", "alerts")]
 BAD = FIXTURES / "bad"
-
-
-def _tables(warehouse: Path) -> dict:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in DATA_TABLES}
-    finally:
-        con.close()
 
 
 def _reports(curated: Path) -> dict[str, dict]:
@@ -251,7 +241,12 @@ def kill_setup(prefect_api, tmp_path_factory):
         shutil.copy(FIXTURES / name, raw)
     expected = tmp_path_factory.mktemp("expected")
     nianbao_pipeline(raw_dir=str(raw), curated_dir=str(expected))
-    return raw, v1, _tables(v1 / "warehouse.duckdb"), _tables(expected / "warehouse.duckdb")
+    return (
+        raw,
+        v1,
+        warehouse_tables(v1 / "warehouse.duckdb"),
+        warehouse_tables(expected / "warehouse.duckdb"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -267,9 +262,11 @@ def test_kill_9_leaves_the_previous_warehouse_and_the_next_run_recovers(
     rng = random.Random(stage)  # random points, reproducibly
     killed = [_run_and_kill(raw, curated, env, stage, rng.uniform(0, 0.05)) for _ in range(2)]
     assert any(killed), f"the run finished before it could be killed at {stage!r}"
-    assert _tables(curated / "warehouse.duckdb") == before  # readable, whole, the old state
+    assert (
+        warehouse_tables(curated / "warehouse.duckdb") == before
+    )  # readable, whole, the old state
     nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
-    assert _tables(curated / "warehouse.duckdb") == expected
+    assert warehouse_tables(curated / "warehouse.duckdb") == expected
     assert not list(curated.glob(".*.tmp")) and not list(curated.glob(".*.building"))
 
 
@@ -293,12 +290,12 @@ def test_a_write_error_fails_clearly_and_replaces_nothing(kill_setup, prefect_ap
     )  # fmt: skip
     assert done.returncode == 1
     assert "the pipeline failed" in done.stderr and "File too large" in done.stderr
-    assert _tables(curated / "warehouse.duckdb") == before
+    assert warehouse_tables(curated / "warehouse.duckdb") == before
     data = {n: b for n, b in parquet.items() if n not in ("runs.parquet", "alerts.parquet")}
     assert {n: (curated / n).read_bytes() for n in data} == data
     assert not list(curated.glob(".*.tmp"))
     nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))  # without the limit: recovers
-    assert _tables(curated / "warehouse.duckdb") == expected
+    assert warehouse_tables(curated / "warehouse.duckdb") == expected
 
 
 # --- one run at a time -------------------------------------------------------------------------

@@ -25,21 +25,11 @@ import duckdb
 import pytest
 
 from flows.pipeline import nianbao_pipeline
-from tests.conftest import FIXTURES, SEED, mutate_lines
+from tests.conftest import FIXTURES, SEED, mutate_lines, warehouse_tables
 from tests.servers import start_smtp, start_webhook, stop_webhook
-from transforms import schemas
 
 TOKEN = "T0KEN-s3cret-9f8e7d"
 HOOK_PATH = f"/hooks/{TOKEN}"
-DATA_TABLES = [t for t in schemas.TABLES if t not in ("runs", "alerts")]
-
-
-def _tables(curated: Path, names=DATA_TABLES) -> dict:
-    con = duckdb.connect(str(curated / "warehouse.duckdb"), read_only=True)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in names}
-    finally:
-        con.close()
 
 
 def _query(curated: Path, sql: str) -> list[tuple]:
@@ -94,7 +84,7 @@ def week(prefect_api, tmp_path_factory):
                     message_from_bytes(e.content, policy=policy.default)
                     for e, _ in inbox.mails[before[1] :]
                 ],
-                "tables": _tables(curated),
+                "tables": warehouse_tables(curated / "warehouse.duckdb"),
                 "alerts": _query(
                     curated,
                     "SELECT reason, sink, status, attempts, title "
@@ -179,7 +169,7 @@ def test_the_incremental_state_equals_a_full_refresh(week, tmp_path, monkeypatch
         raw_dir=str(week["raw"]), curated_dir=str(refreshed), full_refresh=True
     )
     assert summary.files_read == summary.files_seen == 3
-    assert _tables(refreshed) == week["nights"][-1]["tables"]
+    assert warehouse_tables(refreshed / "warehouse.duckdb") == week["nights"][-1]["tables"]
 
 
 def test_an_added_earlier_year_recomputes_the_cross_year_checks_of_the_unchanged_later_one(week):
@@ -236,7 +226,11 @@ def test_runs_history_and_status_show_every_night(week, capsys):
 
 def test_secrets_stay_out_of_tables_logs_and_the_quality_report(week):
     curated = week["curated"]
-    everything = json.dumps(_tables(curated, ["runs", "alerts"]), default=str, ensure_ascii=False)
+    everything = json.dumps(
+        warehouse_tables(curated / "warehouse.duckdb", ["runs", "alerts"]),
+        default=str,
+        ensure_ascii=False,
+    )
     assert TOKEN not in everything and "127.0.0.1" in everything
     assert not [line for line in week["log"] if TOKEN in line]
     assert TOKEN not in (curated / "quality_report.html").read_text(encoding="utf-8")

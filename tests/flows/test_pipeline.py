@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.pipeline import nianbao_pipeline
-from tests.conftest import FIXTURES, SEED
+from tests.conftest import DATA_TABLES, FIXTURES, SEED
 from transforms import schemas
 from transforms.warehouse import VIEWS
 
@@ -152,9 +152,6 @@ def test_warehouse_is_written_for_duckdb_1_4_clients(run):
 def test_data_docs_are_built(run):
     *_, curated = run
     assert (curated / "data_docs" / "index.html").is_file()
-
-
-DATA_TABLES = [t for t in schemas.TABLES if t not in ("runs", "alerts")]
 
 
 def test_a_second_run_reads_nothing_and_gives_identical_tables(run, tmp_path):
