@@ -29,6 +29,7 @@ import pandas as pd
 
 from transforms.cells import READ_STATUSES
 from transforms.reconcile import EVALUATION_COLUMNS, value_index
+from transforms.schemas import REPORT_READ
 
 _SUFFIX = re.compile(r"(人民政府|政府|管理委员会|管委会|办公室)$")
 CROSS_YEAR_RULES = {
@@ -62,7 +63,7 @@ def body_key(body: str | None) -> str | None:
 
 def _pairs(reports: pd.DataFrame) -> list[tuple]:
     """(earlier, later) report rows (named tuples) of one body in consecutive years."""
-    parsed = reports[(reports["status"] == "parsed") & reports["report_year"].notna()]
+    parsed = reports[reports["status"].isin(REPORT_READ) & reports["report_year"].notna()]
     parsed = parsed.assign(key=parsed["body"].map(body_key)).dropna(subset=["key"])
     rows = list(parsed.itertuples(index=False))
     printed = Counter((r.key, r.report_year) for r in rows)
@@ -204,7 +205,7 @@ def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd
 def evaluate_conflicts(reports: pd.DataFrame) -> pd.DataFrame:
     """A `report_conflict` row on every parsed report whose body and year another file also
     reports (identical files are duplicates, not conflicts: they never reach here as parsed)."""
-    parsed = reports[(reports["status"] == "parsed") & reports["report_year"].notna()]
+    parsed = reports[reports["status"].isin(REPORT_READ) & reports["report_year"].notna()]
     parsed = parsed.assign(key=parsed["body"].map(body_key)).dropna(subset=["key"])
     rows = []
     for (_, year), group in parsed.groupby(["key", "report_year"]):

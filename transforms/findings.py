@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-FILE_STATUSES = ("unreadable", "no_template", "failed")
+FILE_STATUSES = ("unreadable", "no_template", "failed")  # files not read
+FINDING_STATUSES = (*FILE_STATUSES, "partial")  # … and files read in part
 KEY = ("source_file", "check_id", "breakdown")
 COLUMNS = (
     "report_id",
@@ -34,7 +35,7 @@ def findings(reports: pd.DataFrame, check_results: pd.DataFrame) -> pd.DataFrame
     failed = check_results[check_results["passed"].eq(False).fillna(False).astype(bool)]
     where = reports[["report_id", "source_file", "body", "report_year"]]
     checks = failed.merge(where, on="report_id", how="left")
-    unread = reports[reports["status"].isin(FILE_STATUSES)]
+    unread = reports[reports["status"].isin(FINDING_STATUSES)]
     files = unread.assign(
         check_id="file_" + unread["status"],
         kind="file",

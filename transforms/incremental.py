@@ -32,6 +32,7 @@ from transforms.ingest import (
 )
 from transforms.normalise import records, to_frame
 from transforms.readers import file_format
+from transforms.schemas import REPORT_READ
 
 WITHDRAWN = (
     "the file was removed from the raw folder; this row is kept, its values and checks are no "
@@ -207,7 +208,7 @@ def canonical(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def live_reports(ingested: Ingested) -> pd.DataFrame:
     """The reports published with values (parsed), for checks that span reports."""
-    return ingested.reports[ingested.reports["status"] == "parsed"]
+    return ingested.reports[ingested.reports["status"].isin(REPORT_READ)]
 
 
 def fresh_frames(ingested: Ingested) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -228,7 +229,7 @@ def merge_checks(
 ) -> pd.DataFrame:
     """This run's check_results: the reused reports' rows, minus the kinds that span reports
     (recomputed every time anything changed), plus the rows checked in this run."""
-    kept_ids = set(ingested.reports.loc[ingested.reports["status"] == "parsed", "report_id"])
+    kept_ids = set(ingested.reports.loc[ingested.reports["status"].isin(REPORT_READ), "report_id"])
     kept_ids -= ingested.fresh_ids
     old = previous.check_results
     old = old[old["report_id"].isin(kept_ids) & ~old["kind"].isin(list(respan))]

@@ -23,7 +23,7 @@ from transforms.metadata import report_metadata
 from transforms.narrative import claim_rows
 from transforms.normalise import observations
 from transforms.pool import Bounds, Failed, map_bounded, run_inline
-from transforms.readers import ReadError, file_format, read_document
+from transforms.readers import Document, ReadError, failure, file_format, read_document
 from transforms.templates import TemplateNotFound, parse_document
 
 log = logging.getLogger(__name__)
@@ -113,23 +113,51 @@ def ingest_file(
     report = _row(path, raw_dir, sha, len(data), version)
     try:
         document = read_document(path, data)
-        report["encoding"] = document.encoding
-        report["body"], report["report_year"] = report_metadata(document.lines)
-        table = parse_document(document)
     except ReadError as exc:
         return FileResult({**report, "status": "unreadable", "error": str(exc)}, None)
-    except TemplateNotFound as exc:
-        return FileResult({**report, "status": "no_template", "error": str(exc)}, None)
     except MemoryError:  # the worker's memory bound: the parse pool reports it for this file
         raise
-    except Exception as exc:  # a parser defect: quarantine this file, keep the run going
-        log.exception("parser failed on %s", path)
-        error = f"parser error: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # a reader defect: nothing of the file was read
+        log.exception("reader failed on %s", path)
+        error = f"reader error: {failure('the file', exc)}"
         return FileResult({**report, "status": "failed", "error": error}, None)
+    return _interpret(document, report, catalogue)
+
+
+def _interpret(document: Document, report: dict, catalogue: Catalogue) -> FileResult:
+    """Metadata, tables and prose of a read document, each on its own: a failure in one part
+    leaves the others, and the report is `partial` with the failures in `error`."""
+    errors = list(document.errors)
+    report = {**report, "encoding": document.encoding}
+    metadata = _guarded("title and year", errors, lambda: report_metadata(document.lines))
+    report["body"], report["report_year"] = metadata or (None, None)
+    try:
+        table = parse_document(document)
+    except TemplateNotFound as exc:
+        why = "; ".join([str(exc), *errors])
+        return FileResult({**report, "status": "no_template", "error": why}, None)
+    errors += table.errors
     obs = observations(table, report["report_id"], catalogue)
     family = catalogue.family(table.template)
-    claims = tuple(claim_rows(report["report_id"], document, family, catalogue))
-    return FileResult({**report, "template": table.template, "n_values": len(obs)}, obs, claims)
+    claims = _guarded(
+        "prose", errors, lambda: tuple(claim_rows(report["report_id"], document, family, catalogue))
+    )
+    status = {"status": "partial", "error": "; ".join(errors)} if errors else {}
+    row = {**report, "template": table.template, "n_values": len(obs), **status}
+    return FileResult(row, obs, claims or ())
+
+
+def _guarded(where: str, errors: list[str], read: Callable):
+    """`read()`, or None with the failure appended to `errors` (a parser defect in one part of
+    a report must not lose the others)."""
+    try:
+        return read()
+    except MemoryError:
+        raise
+    except Exception as exc:
+        log.exception("reading the %s failed", where)
+        errors.append(failure(where, exc))
+        return None
 
 
 def _row(path: Path, raw_dir: Path, sha: str, size: int, version: str) -> dict:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from transforms.catalogue import Catalogue, Rule
 from transforms.cells import READ_STATUSES
+from transforms.schemas import REPORT_READ
 
 EVALUATION_COLUMNS = [
     "report_id",
@@ -157,7 +158,7 @@ def evaluate_rules(
     breakdowns = coded.groupby("report_id")["breakdown"].unique().to_dict()
     indicators = coded.groupby("report_id")["indicator"].unique().to_dict()
     rows = []
-    parsed = reports[reports["status"] == "parsed"]
+    parsed = reports[reports["status"].isin(REPORT_READ)]
     for report_id, template in zip(parsed["report_id"], parsed["template"], strict=True):
         found_breakdowns = sorted(breakdowns.get(report_id, []))
         found_indicators = sorted(indicators.get(report_id, []))

@@ -21,6 +21,8 @@ def description(obj: pa.Schema | pa.Field) -> str:
     return (obj.metadata or {}).get(b"description", b"").decode("utf-8")
 
 
+REPORT_READ = ("parsed", "partial")  # statuses of a report whose values are published
+
 REPORTS = _schema(
     "One row per raw file seen in the run, read or not. status says what became of it and error "
     "says why, in words a person understands.",
@@ -46,12 +48,19 @@ REPORTS = _schema(
     _f(
         "status",
         pa.string(),
-        "parsed | unreadable | no_template | failed | duplicate | withdrawn (the file was "
+        "parsed | partial (read, but a part of the file or one of its tables could not be; "
+        "error lists each with its place and the exception; what was read is published) | "
+        "unreadable | no_template | failed | duplicate | withdrawn (the file was "
         "removed from the raw folder: the row stays, its values and checks are no longer "
         "published).",
         False,
     ),
-    _f("error", pa.string(), "Why the file was not parsed (NULL when parsed)."),
+    _f(
+        "error",
+        pa.string(),
+        "Why the file was not parsed, or for a partial report what was not read (NULL when "
+        "parsed).",
+    ),
     _f("n_values", pa.int32(), "Number of table values captured from the file.", False),
     _f(
         "parser_version",

@@ -19,6 +19,7 @@ import re
 import pandas as pd
 
 from transforms.reconcile import EVALUATION_COLUMNS
+from transforms.schemas import REPORT_READ
 
 SEMANTIC_RULES = {
     "semantic_table_year": "统计表所列年度与报告年度一致 (the table's period is the report year)",
@@ -116,7 +117,7 @@ def _year_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
 
 def evaluate_semantic(observations: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     """One row per applicable semantic check per report."""
-    parsed = reports[reports["status"] == "parsed"]
+    parsed = reports[reports["status"].isin(REPORT_READ)]
     rows = (
         _town_rows(observations, parsed)
         + _fee_rows(observations)

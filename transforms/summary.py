@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from transforms.schemas import REPORT_READ
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -15,6 +17,7 @@ class RunSummary:
     files_removed: int
     files_read: int
     reports_read: int
+    reports_partial: int
     reports_failed: int
     duplicates: int
     observations: int
@@ -37,7 +40,12 @@ class RunSummary:
             f"run:               {self.run_id}"
             + (" (no changes)" if self.status == "no_changes" else ""),
             f"files seen:        {self.files_seen} ({changes}; {self.files_read} read)",
-            f"reports read:      {self.reports_read}",
+            f"reports read:      {self.reports_read}"
+            + (
+                f" ({self.reports_partial} partly: see reports.error)"
+                if self.reports_partial
+                else ""
+            ),
             f"reports failed:    {self.reports_failed}"
             + (f" (+{self.duplicates} duplicate files)" if self.duplicates else ""),
             f"observations:      {self.observations}",
@@ -69,7 +77,8 @@ def summarise(
         files_changed=row["files_changed"],
         files_removed=row["files_removed"],
         files_read=row["files_read"],
-        reports_read=int((status == "parsed").sum()),
+        reports_read=int(status.isin(REPORT_READ).sum()),
+        reports_partial=int((status == "partial").sum()),
         reports_failed=row["reports_failed"],
         duplicates=int((status == "duplicate").sum()),
         observations=n_observations,

@@ -1,7 +1,10 @@
 """Readers: one raw report file's bytes → a `Document`: text lines and tables of cells.
 
-In: a path and its bytes. Out: `Document(lines, encoding, file_format, tables)`, or a
+In: a path and its bytes. Out: `Document(lines, encoding, file_format, tables, errors)`, or a
 `ReadError` whose message a person understands (it becomes the `error` of the report's row).
+A failure confined to one part of the file (one table, one page, one element) does not lose
+the rest: the reader keeps what it read and lists the failure in `Document.errors`, and the
+report is published as `partial` (`failure()` words each entry).
 
 One interface for every format. `lines` is the text in reading order (used for metadata, prose
 and flattened tables); `tables` holds the tables the format knows as tables (HTML `<table>`,
@@ -40,10 +43,18 @@ class Document:
     encoding: str
     file_format: str
     tables: tuple[Table, ...] = field(default=())
+    errors: tuple[str, ...] = field(default=())  # parts of the file not read, and why
 
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
+
+
+def failure(where: str, exc: BaseException) -> str:
+    """One part of a file that could not be read, in words: the place, the exception's type and
+    its message (never empty: an exception raised without one says so)."""
+    message = str(exc).strip() or "(raised without a message)"
+    return f"{where}: {type(exc).__name__}: {message}"
 
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}

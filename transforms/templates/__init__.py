@@ -7,9 +7,13 @@ blanks) happens later, in `transforms.normalise`.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from transforms.readers import Document
+from transforms.readers import Document, failure
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class RawCell:
 class ParsedTable:
     template: str
     cells: tuple[RawCell, ...]
+    errors: tuple[str, ...] = ()  # tables of the form whose parser failed (`readers.failure`)
 
 
 def printed_cells(row) -> list:
@@ -43,6 +48,25 @@ def printed_cells(row) -> list:
     return out
 
 
+def each_table(
+    parts: Sequence[tuple[str, Callable[[], list[RawCell]]]],
+) -> tuple[list[RawCell], tuple[str, ...]]:
+    """Run each table's parser on its own: (the cells of those that worked, the failures).
+
+    A defect in one table's parser must not take the other tables of the report with it."""
+    cells: list[RawCell] = []
+    errors: list[str] = []
+    for name, read in parts:
+        try:
+            cells += read()
+        except MemoryError:  # the worker's memory bound: the parse pool reports it for the file
+            raise
+        except Exception as exc:  # a parser defect confined to this table
+            log.exception("the parser of %s failed", name)
+            errors.append(failure(name, exc))
+    return cells, tuple(errors)
+
+
 class TemplateNotFound(Exception):
     """No known statistics table was found in the document."""
 
@@ -51,9 +75,24 @@ def parse_document(document: Document) -> ParsedTable:
     """Detect the template family of `document` and parse its statistics table."""
     from transforms.templates import fujian, fujian_flat, generic, jilin, national, national_flat
 
-    for module in (jilin, national, national_flat, fujian, fujian_flat, generic):
-        if module.detect(document):
+    families = (
+        (jilin, "jilin_pre2019"),
+        (national, "national"),
+        (national_flat, "national"),
+        (fujian, "fujian_pre2019"),
+        (fujian_flat, "fujian_pre2019"),
+        (generic, "generic_indicator_value"),
+    )
+    for module, family in families:
+        if not module.detect(document):
+            continue
+        try:
             return module.parse(document)
+        except MemoryError:
+            raise
+        except Exception as exc:  # a parser defect: the report keeps its metadata and prose
+            log.exception("the %s parser failed", module.__name__)
+            return ParsedTable(family, (), (failure(f"statistics tables ({family})", exc),))
     raise TemplateNotFound(
         "no known statistics table found (looked for: Jilin pre-2019 数据统计表; national "
         "2019/2021 form tables 二/三/四; Fujian pre-2019 政府信息公开情况统计表; any table of "

@@ -21,7 +21,7 @@ from transforms.catalogue import Catalogue, default
 from transforms.cells import UNREADABLE, parse_cell
 from transforms.labels import normalise_label
 from transforms.readers import Document, TableCell
-from transforms.templates import ParsedTable, RawCell, printed_cells
+from transforms.templates import ParsedTable, RawCell, each_table, printed_cells
 
 REQUEST_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 _REQUESTS_START = "本年新收政府信息公开申请"
@@ -150,9 +150,14 @@ def parse(document: Document, catalogue: Catalogue | None = None) -> ParsedTable
     """Every value cell of tables 二, 三 and 四 with its labels as printed."""
     catalogue = catalogue or default()
     rows = _rows(document)
-    cells = (
-        _proactive_cells(rows, "二、主动公开政府信息情况", catalogue)
-        + _request_cells(rows, "三、收到和处理政府信息公开申请情况")
-        + _appeal_cells(rows, "四、政府信息公开行政复议、行政诉讼情况", catalogue)
+    cells, errors = each_table(
+        (
+            ("table 二", lambda: _proactive_cells(rows, "二、主动公开政府信息情况", catalogue)),
+            ("table 三", lambda: _request_cells(rows, "三、收到和处理政府信息公开申请情况")),
+            (
+                "table 四",
+                lambda: _appeal_cells(rows, "四、政府信息公开行政复议、行政诉讼情况", catalogue),
+            ),
+        )
     )
-    return ParsedTable(layout(cells, catalogue), tuple(cells))
+    return ParsedTable(layout(cells, catalogue), tuple(cells), errors)

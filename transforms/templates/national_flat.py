@@ -30,7 +30,7 @@ from transforms.cells import AMBIGUOUS, DERIVED, UNREADABLE
 from transforms.labels import normalise_label
 from transforms.readers import Document
 from transforms.splitting import Split, TooManySplits, groups_total, splits, total_is_sum
-from transforms.templates import ParsedTable, RawCell
+from transforms.templates import ParsedTable, RawCell, each_table
 from transforms.templates.national import REQUEST_COLUMNS, layout
 
 _START = "本年新收政府信息公开申请"
@@ -301,9 +301,11 @@ def parse(document: Document, catalogue: Catalogue | None = None) -> ParsedTable
     """Tables 二, 三 and 四 split out of the flattened text."""
     catalogue = catalogue or default()
     doc = _Text(document.lines)
-    cells = (
-        _proactive_cells(doc, catalogue)
-        + _request_cells(doc, catalogue)
-        + _appeal_cells(doc, catalogue)
+    cells, errors = each_table(
+        (
+            ("table 二", lambda: _proactive_cells(doc, catalogue)),
+            ("table 三", lambda: _request_cells(doc, catalogue)),
+            ("table 四", lambda: _appeal_cells(doc, catalogue)),
+        )
     )
-    return ParsedTable(layout(cells, catalogue), tuple(cells))
+    return ParsedTable(layout(cells, catalogue), tuple(cells), errors)
