@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from transforms import completeness
 from transforms.catalogue import Catalogue
 from transforms.cells import READ_STATUSES
 from transforms.crossyear import CONFLICT_RULES, CROSS_YEAR_RULES
@@ -66,6 +67,7 @@ def identity_suite(catalogue: Catalogue) -> SuiteSpec:
             *(_holds(r, "cross_year", sev, text) for r, (sev, text) in CROSS_YEAR_RULES.items()),
             *(_holds(r, "conflict", sev, text) for r, (sev, text) in CONFLICT_RULES.items()),
             _holds("narrative", "narrative", "error", narrative),
+            _holds(completeness.CHECK_ID, "completeness", "error", completeness.DESCRIPTION),
             *(
                 _holds(r.rule_id, "identity", r.severity, f"{r.label_zh}: {r.description}")
                 for r in catalogue.rules

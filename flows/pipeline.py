@@ -30,6 +30,7 @@ from flows.lock import run_lock
 from transforms import alerting, curated, findings, incremental, remote, runs
 from transforms import catalogue as catalogue_module
 from transforms.alerts import AlertConfig
+from transforms.completeness import evaluate_completeness
 from transforms.crossyear import evaluate_conflicts, evaluate_cross_year
 from transforms.ingest import (
     discover,
@@ -130,6 +131,7 @@ def reconcile(ingested):
     return combine(
         evaluate_rules(observations, reports, catalogue),
         evaluate_semantic(observations, reports),
+        evaluate_completeness(observations, reports, catalogue),
         evaluate_narrative(claims, observations, catalogue),
         evaluate_cross_year(live_reports, ingested.observations),
         evaluate_conflicts(live_reports),

@@ -23,12 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from transforms.findings import FINDING_STATUSES
 from transforms.reconcile import fmt_number
 
 ROW_CAP = 1_000  # rows per table; the rest are a query away
 TOP_BODIES = 15
 KEEP_RUNS = 30  # per-run pages kept in data/curated/quality/
-NOT_READ = ("unreadable", "no_template", "failed")
+NOT_READ = FINDING_STATUSES  # files not read, or read only in part
 ALL_FINDINGS_SQL = "SELECT * FROM findings"
 MISSING = "—"
 
@@ -325,7 +326,7 @@ def _not_read(reports: pd.DataFrame) -> str:
     statuses = ", ".join(f"'{s}'" for s in NOT_READ)
     sql = f"SELECT source_file, status, error FROM reports WHERE status IN ({statuses})"
     more = _more_line(len(failed) - len(shown), "files", sql)
-    return "<h3>Files not read</h3>" + _table(("file", "status", "error"), rows) + more
+    return "<h3>Files not read in full</h3>" + _table(("file", "status", "error"), rows) + more
 
 
 def _files(reports: pd.DataFrame) -> str:

@@ -37,7 +37,7 @@ _SHOWN = {"=": ("=", "≠"), "<=": ("≤", ">")}
 
 
 # A printed cell as the checks see it: (value, status, locator), value None unless readable; a
-# term of a rule: (name in the message, the cell or None when not printed). Plain tuples: there
+# term of a rule: (name in the message, the cell or None when not found in the report). Plain tuples: there
 # is one per coded cell and per rule term, millions at scale, and a class instance each (or a
 # NamedTuple) costs more than the arithmetic.
 Value = tuple[float | None, str, str]
@@ -74,7 +74,7 @@ def _side(terms: list[_Term]) -> str:
 def _unusable(terms: list[_Term]) -> str:
     """Why the terms cannot be added up ("" when they all can)."""
     return ", ".join(
-        f"{name} is " + ("not printed" if cell is None else f"{cell[1]} ({cell[2]})")
+        f"{name} is " + ("not found" if cell is None else f"{cell[1]} ({cell[2]})")
         for name, cell in terms
         if cell is None or cell[1] not in READ_STATUSES
     )

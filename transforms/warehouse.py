@@ -41,9 +41,9 @@ _APPEAL_COLUMNS = ",\n".join(
 
 VIEWS = {  # created in this order (later views read earlier ones)
     "core_indicators": (
-        "Harmonised core indicators, comparable across every template: one row per parsed report "
-        "and core indicator. value is the sum of the mapped indicators (core_indicator_map) and "
-        "NULL when any of them is blank or not printed.",
+        "Harmonised core indicators, comparable across every template: one row per report read "
+        "(status parsed or partial) and core indicator. value is the sum of the mapped indicators "
+        "(core_indicator_map) and NULL when any of them is blank or was not found.",
         """
         WITH parts AS (
             SELECT core_indicator, template, count(*) AS n_parts
@@ -57,7 +57,7 @@ VIEWS = {  # created in this order (later views read earlier ones)
         LEFT JOIN observations o
                ON o.report_id = r.report_id AND o.indicator = m.indicator
               AND o.breakdown = m.breakdown
-        WHERE r.status = 'parsed'
+        WHERE r.status IN ('parsed', 'partial')
         GROUP BY r.report_id, r.body, r.report_year, m.core_indicator
         """,
         {

@@ -15,6 +15,7 @@ import pytest
 
 from transforms import catalogue
 from transforms.cells import READ_STATUSES
+from transforms.completeness import evaluate_completeness
 from transforms.crossyear import evaluate_cross_year
 from transforms.ingest import discover, ingest_files
 from transforms.narrative import evaluate_narrative
@@ -33,6 +34,7 @@ def _read_back(out: Path) -> dict:
     evaluations = combine(
         evaluate_rules(obs, reports, cat),
         evaluate_semantic(obs, reports),
+        evaluate_completeness(obs, reports, cat),
         evaluate_narrative(claims, obs, cat),
         evaluate_cross_year(reports, obs),
     )
