@@ -1,7 +1,8 @@
 """Word reader: a `.docx` report → a Document of paragraphs and tables of cells.
 
-In: the bytes of a `.docx` file. Out: `Document(lines, "docx", "word", tables)` or a
-`ReadError` ("not a Word .docx file: …", "too large: …").
+In: the bytes of a `.docx` file. Out: `Document(lines, "docx", "word", tables, errors)` or a
+`ReadError` ("not a Word .docx file: …", "too large: …"); a table whose markup cannot be read
+is left out and named in `errors`, the rest of the file is kept.
 
 A .docx is a zip of XML parts, and a zip can be built to hurt: a part that inflates to gigabytes
 (a zip bomb), a size header that lies, XML that declares external entities. So the sizes the zip
@@ -40,7 +41,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from transforms.readers import Document, ReadError, Table, TableCell
+from transforms.readers import Document, ReadError, Table, TableCell, failure
 
 _MAX_UNZIPPED = 200 * 1024 * 1024  # a report's package is a few MB; more is a zip bomb
 _MAX_XML_PART = 50 * 1024 * 1024  # a long report's document.xml is a few MB; lxml needs ~10×
@@ -63,25 +64,31 @@ def read(path: Path, data: bytes) -> Document:
     body = _open(data).element.body
     if body is None:
         raise ReadError("not a Word .docx file: its document part has no body")
-    try:
-        lines, tables = _walk(body)
-    except ValueError as exc:  # python-docx reading an attribute Word would never write
-        raise ReadError(f"not a Word .docx file: invalid table markup ({exc})") from exc
-    return Document(tuple(lines), "docx", "word", tuple(tables))
+    lines, tables, errors = _walk(body)
+    return Document(tuple(lines), "docx", "word", tuple(tables), tuple(errors))
 
 
-def _walk(body) -> tuple[list[str], list[Table]]:
-    """The body's lines and tables, in document order."""
+def _walk(body) -> tuple[list[str], list[Table], list[str]]:
+    """The body's lines and tables, in document order, and the tables that could not be read
+    (markup Word would never write, such as a span "abc": the rest of the file is kept)."""
     lines: list[str] = []
     tables: list[Table] = []
+    errors: list[str] = []
+    numbered = 0  # tables met so far, read or not: a table left out keeps its number
     for block in _blocks(body):
         if block.tag == _P:
             lines += _pieces(Paragraph(block, None).text)
             continue
-        grids = [_grid(t, len(tables) + n) for n, t in enumerate(block.iter(_TBL), start=1)]
+        found = list(block.iter(_TBL))
+        first, numbered = numbered + 1, numbered + len(found)
+        try:
+            grids = [_grid(t, first + n) for n, t in enumerate(found)]
+        except ValueError as exc:  # python-docx reading an attribute Word would never write
+            errors.append(failure(f"table {first}", ValueError(f"invalid table markup ({exc})")))
+            continue
         tables += grids
         lines += _row_lines(grids[0])
-    return lines, tables
+    return lines, tables, errors
 
 
 def _open(data: bytes) -> docx.document.Document:
