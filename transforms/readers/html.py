@@ -1,8 +1,10 @@
 """HTML reader: a published report page → a Document of text lines and tables of cells.
 
-In: the bytes of an `.html` page. Out: `Document(lines, encoding, "html", tables)` or a
-`ReadError` ("not HTML: …" for binary data or markup nested deeper than 256 levels, "no text in
-the HTML page", "table too large: …").
+In: the bytes of an `.html` page: a whole page saved by a browser or crawler, or a fragment (a
+CMS content field with no <html>/<body>). Out: `Document(lines, encoding, "html", tables,
+errors)` or a `ReadError` ("not HTML: …" for binary data or markup nested deeper than 256
+levels, "no text in the HTML page"). A table whose grid cannot be built ("table too large: …",
+or any defect) is listed in `errors` (`readers.failure`); the other tables and the lines stay.
 
 Pages come from many CMSs and from Word ("Save as web page"): unclosed wrapper divs, inline
 styles, `<!--[if !supportLists]-->` comments, `<o:p>` tags, `&nbsp;` for empty cells. lxml's
@@ -21,6 +23,14 @@ HTML parser (libxml2) repairs broken markup the way browsers do. Quirks handled:
 - cell text is one piece per block inside the cell (p, div, br, …) joined by "\\n", so vertical
   headers printed one `<p>` per character stay "自\\n然\\n人"; parsers drop whitespace when they
   match labels;
+- saved pages: the `<!-- saved from url=… -->` line a browser writes before <html>, and a
+  fragment's leading comment, are outside <body> and ignored; scripts (their strings may hold
+  "<table>…" markup: libxml2 keeps script content as text, never as elements), styles,
+  <noscript>, <iframe>/<noframes> fallbacks and comments are removed. Navigation, breadcrumbs,
+  share bars, forms and metadata/footer layout tables are visible text and kept as lines and
+  tables: the template parsers pick the statistics tables by their labels;
+- a number typed in several runs (`<span>1</span><font>2</font>`, Word and WPS pastes) is one
+  piece of text, "12": inline elements never break a cell; `&nbsp;` padding is stripped;
 - `lines` is the visible text of the body, one line per block element; scripts, styles and
   comments removed. Each row of a data table is one line, its cells as printed (a rowspan cell
   once, in its first row) joined by a space, a cell's own pieces joined without a break
@@ -38,7 +48,7 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 
-from transforms.readers import Document, ReadError, Table, TableCell
+from transforms.readers import Document, ReadError, Table, TableCell, failure
 from transforms.readers.text import decode_text
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
@@ -46,7 +56,8 @@ _HEAD_BYTES = 4096  # the charset declaration is in the page head
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _GBK_FAMILY = {"gb2312", "gbk", "cp936"}  # pages declaring these use GBK characters too
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
-_HIDDEN = ("script", "style", "noscript", "template")
+# not shown by a browser: code, and the fallbacks shown only when scripts or frames are off
+_HIDDEN = ("script", "style", "noscript", "template", "iframe", "noframes")
 _BLOCKS = {
     *("p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "hr", "pre", "blockquote"),
     *("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th"),
@@ -68,14 +79,31 @@ def read(path: Path, data: bytes) -> Document:
     body = _parse(_XML_DECLARATION.sub("", text, count=1)).find("body")
     if body is None:  # a head only, or a frameset: nothing of the page is shown by this file
         raise ReadError("no text in the HTML page")
-    for hidden in body.xpath("//comment() | //processing-instruction() | " + _xpath(_HIDDEN)):
+    # only what is inside <body>: a saved page's "<!-- saved from url=… -->" line and a
+    # fragment's leading comment are siblings of <html>, with no parent to be dropped from
+    for hidden in body.xpath(".//comment() | .//processing-instruction() | " + _xpath(_HIDDEN)):
         hidden.drop_tree()  # keeps the tail text that follows it
     seen: _Seen = {}  # a cell's text is needed twice: for its table and for the page's lines
-    tables = tuple(_grid(t, i, seen) for i, t in enumerate(body.iter("table"), start=1))
+    tables, errors = _tables(body, seen)
     lines = _lines(_flow(body, rows_as_lines=True, seen=seen))
     if not lines:
         raise ReadError("no text in the HTML page")
-    return Document(tuple(lines), encoding, "html", tables)
+    return Document(tuple(lines), encoding, "html", tables, errors)
+
+
+def _tables(body: lxml.html.HtmlElement, seen: _Seen) -> tuple[tuple[Table, ...], tuple[str, ...]]:
+    """Every table's grid, each on its own: one that cannot be built (too large, a defect) is
+    listed in the errors and the others are kept, numbered as on the page."""
+    tables: list[Table] = []
+    errors: list[str] = []
+    for number, table in enumerate(body.iter("table"), start=1):
+        try:
+            tables.append(_grid(table, number, seen))
+        except MemoryError:  # the worker's memory bound: the parse pool reports it for the file
+            raise
+        except Exception as exc:  # confined to this table: the page's text and other tables stay
+            errors.append(failure(f"table {number}", exc))
+    return tuple(tables), tuple(errors)
 
 
 def _parse(text: str) -> lxml.html.HtmlElement:
@@ -103,7 +131,7 @@ def _fatal_why(message: str) -> str:
 
 
 def _xpath(tags: Iterable[str]) -> str:
-    return " | ".join(f"//{tag}" for tag in tags)
+    return " | ".join(f".//{tag}" for tag in tags)
 
 
 # --- encoding ---------------------------------------------------------------------------------
