@@ -11,11 +11,17 @@ Used by every body for report years 2019 on. Three statistics tables:
 Layout quirks handled: merged cells (expanded by the readers; consecutive slots of one cell are
 collapsed back here by locator, so a value spanning three columns is one value); vertical
 one-character labels ("自\\n然\\n人"); tables split across PDF pages (rows are read in
-document order across tables); group labels printed once for several rows (rowspan). The layout
+document order across tables); group labels printed once for several rows (rowspan); browser
+prints: a row cut in two by the page break (the label's end under the repeated header rows of
+the next page, its value cells empty) is joined back, and table 四's data row on the page after
+its header is read with it. The layout
 (2019 or 2021) is decided from the tables themselves, never from the year or cited notice.
 """
 
 from __future__ import annotations
+
+import itertools
+import re
 
 from transforms.catalogue import Catalogue, default
 from transforms.cells import UNREADABLE, parse_cell
@@ -26,6 +32,13 @@ from transforms.templates import ParsedTable, RawCell, each_table, printed_cells
 REQUEST_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 _REQUESTS_START = "本年新收政府信息公开申请"
 _REQUESTS_END = "结转下年度继续办理"
+_APPEALS = "行政复议"
+# A PDF table's locator (transforms.readers.pdf): tables are numbered from 1 on each page.
+_PAGE_TABLE = re.compile(r"page (?P<page>\d+), table (?P<table>\d+)")
+# The number every row label of table 三 starts with: "1." "2、" "（三）" "四、".
+_ROW_NUMBER = re.compile(
+    r"(?:[0-9０-９]+[.．、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、)"
+)
 _PROACTIVE_CAPTION = "第二十条第"
 _PROACTIVE_STOPS = (_REQUESTS_START, "申请人情况", "自然人", "勾稽关系")
 _MEASURES_2021 = {"issued", "repealed", "in_force", "amount_10k_yuan"}
@@ -41,7 +54,67 @@ _MEASURES_2019 = {
 
 
 def _rows(document: Document) -> list[tuple[str, list[TableCell]]]:
-    return [(t.locator, printed_cells(r)) for t in document.tables for r in t.rows]
+    """Every table row in document order, merged slots collapsed; a row that a page break cut
+    in two (see `_join_cut_row`) is one row again."""
+    rows: list[tuple[str, list[TableCell]]] = []
+    for before, table in zip((None, *document.tables), document.tables, strict=False):
+        body: list[tuple[TableCell, ...]] = list(table.rows)
+        if before is not None and _next_page(before.locator, table.locator):
+            body, joined = _join_cut_row(before.rows, body)
+            if joined is not None:
+                rows[-1] = (rows[-1][0], printed_cells(joined))
+        rows += [(table.locator, printed_cells(row)) for row in body]
+    return rows
+
+
+def _next_page(before: str, after: str) -> bool:
+    """Whether PDF table `after` is the first table of the page after the one `before` is on
+    (`before` then ends its page: the pair may be one table cut by the page break)."""
+    cut, first = _PAGE_TABLE.fullmatch(before), _PAGE_TABLE.fullmatch(after)
+    return (
+        bool(cut and first and first["table"] == "1") and int(first["page"]) == int(cut["page"]) + 1
+    )
+
+
+def _join_cut_row(before: tuple, rows: list) -> tuple[list, tuple[TableCell, ...] | None]:
+    """(`rows` without the second half of a cut row, the joined row) or (`rows`, None).
+
+    Browsers split a tall row across the page break: the label's first lines and usually the
+    values stay on the page, the label's last lines become the continuation's first row (after
+    the header rows the browser repeats), its value cells empty. That half is known by its label:
+    every row label of the form starts with its number ("5.", "（七）", "四、"), the rest of a
+    label does not. Only when exactly one half holds values is the row joined; otherwise both
+    rows stay as printed (a label without its number matches no row and is left out)."""
+    printed = {tuple(c.text for c in row) for row in before}
+    start = 0
+    while start < len(rows) and tuple(c.text for c in rows[start]) in printed:
+        start += 1  # the header rows, repeated on the new page
+    if not before or start == len(rows):
+        return rows, None
+    first, second = before[-1], rows[start]
+    if len(first) != len(second) or len(first) < 8 or not _label_continues(second[:-7]):
+        return rows, None
+    first_empty, second_empty = (all(not c.text.strip() for c in r[-7:]) for r in (first, second))
+    if first_empty == second_empty:
+        return rows, None
+    labels = tuple(_joined_label(a, b) for a, b in zip(first[:-7], second[:-7], strict=True))
+    values = second[-7:] if first_empty else first[-7:]
+    return rows[:start] + rows[start + 1 :], labels + tuple(values)
+
+
+def _label_continues(labels) -> bool:
+    """Whether the last label printed in these label cells is the end of a cut label."""
+    texts = [c.text.strip() for c in labels if c.text.strip()]
+    return bool(texts) and not _ROW_NUMBER.match(texts[-1])
+
+
+def _joined_label(first: TableCell, second: TableCell) -> TableCell:
+    """One label slot of a cut row: the two halves' lines, once each."""
+    if not second.text.strip() or second.text == first.text:
+        return first
+    if not first.text.strip():
+        return second
+    return TableCell(f"{first.text}\n{second.text}", first.locator)
 
 
 def _key(cell: TableCell) -> str:
@@ -88,8 +161,21 @@ def _request_cells(rows, section: str) -> list[RawCell]:
     return out
 
 
+def _appeal_tables(rows) -> set[str]:
+    """The tables holding table 四: those with 行政复议 in them, and a PDF page's first table
+    when the previous page ended with one of those (table 四 cut by the page break, its data
+    row printed on the next page)."""
+    tables = {loc for loc, row in rows if any(_APPEALS in _key(c) for c in row)}
+    order = list(dict.fromkeys(loc for loc, _ in rows))
+    return tables | {
+        after
+        for before, after in itertools.pairwise(order)
+        if before in tables and _next_page(before, after)
+    }
+
+
 def _appeal_cells(rows, section: str, catalogue: Catalogue) -> list[RawCell]:
-    tables = {loc for loc, row in rows if any("行政复议" in _key(c) for c in row)}
+    tables = _appeal_tables(rows)
     candidates = [
         row for loc, row in rows if loc in tables and len(row) >= 15 and _value_like(row[-15:])
     ]
