@@ -41,6 +41,7 @@ def _code(
     if template == GENERIC:
         return catalogue.lookup_any(cell.label), "total"
     code = catalogue.lookup(template, cell.group, cell.label)
+    code = code or catalogue.lookup_cut(template, cell.label)
     return code, catalogue.breakdown(template, cell.column)
 
 

@@ -19,6 +19,9 @@ from transforms.labels import normalise_group, normalise_label
 HERE = Path(__file__).parent
 RULE_OPS = ("=", "<=")
 _MEMO = 1 << 16  # distinct printed labels remembered per catalogue (a few thousand in practice)
+CUT_MIN = 8  # characters of a cut label (after its list marker) needed to know its row
+_COLUMN_GAP = re.compile(r"\s+")  # where a cut label's next line, or the next column, begins
+CUT_FAMILIES = ("national",)  # families whose cut labels are matched (`Catalogue.lookup_cut`)
 
 
 class CatalogueError(ValueError):
@@ -281,6 +284,30 @@ class Catalogue:
     def lookup(self, template: str, group: str, label: str) -> str | None:
         """The indicator code for a printed label (and its group), or None when unknown."""
         return self._lookup(self.family(template), normalise_label(group), normalise_label(label))
+
+    def lookup_cut(self, template: str, label: str) -> str | None:
+        """The indicator of a label cut short at a line end ("5.要求行政机关确认或重新出", the
+        rest printed below its numbers by a PDF converter): the one indicator of the family
+        whose aliases start with it. Short cuts (under `CUT_MIN` characters) and cuts that
+        several indicators begin with are not matched, and only in the national form, whose
+        row labels are long and distinct (the provincial forms print group headings that are
+        the beginnings of their rows' labels)."""
+        family = self.family(template)
+        if family not in CUT_FAMILIES:
+            return None
+        # the whole label, else its first piece: in a PDF's text the next line of a cut label
+        # may begin with a piece of the group column beside it ("要      他处理    求缴纳",
+        # "缴纳费用、 处理")
+        for piece in dict.fromkeys((label, _COLUMN_GAP.split(label.strip())[0])):
+            key = normalise_label(piece)
+            codes = {
+                a.indicator
+                for a in self.aliases
+                if a.template == family and a.label.startswith(key) and a.label != key
+            }
+            if len(key) >= CUT_MIN and len(codes) == 1:
+                return codes.pop()
+        return None
 
     def _find(self, family: str, key_group: str, key_label: str) -> str | None:
         candidates = [a for a in self._aliases_by_label.get(key_label, ()) if a.template == family]

@@ -40,6 +40,9 @@ _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _LOST_RUN = re.compile("\ufffd+")
 _MAX_LOST = 0.1  # share of a mojibake repair that may be lost (each marks its place: U+FFFD)
 _RULE_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+# A "cell" longer than this is prose with a stray separator in it ("《我为群众办实事|食用农产品
+# 快速检测结果天天报》" inside a page of flattened text), not a table row.
+_MAX_CELL = 200
 
 
 def read(path: Path, data: bytes) -> Document:
@@ -53,9 +56,13 @@ def _cells(line: str) -> list[str] | None:
     """The cells of a table line, or None when the line is not a table row."""
     stripped = line.strip()
     if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
-        return [p.strip() for p in stripped[1:-1].split("|")]  # "| 第二十条第（一）项 |" too
-    parts = stripped.split("|") if "|" in stripped else stripped.split("\t")
-    return [p.strip() for p in parts] if len(parts) > 1 else None
+        parts = stripped[1:-1].split("|")  # "| 第二十条第（一）项 |" too
+    else:
+        parts = stripped.split("|") if "|" in stripped else stripped.split("\t")
+        if len(parts) < 2:
+            return None
+    cells = [p.strip() for p in parts]
+    return None if any(len(c) > _MAX_CELL for c in cells) else cells
 
 
 def _table(rows: list[tuple[int, list[str]]], number: int) -> Table:
