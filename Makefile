@@ -14,6 +14,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+	@command -v soffice >/dev/null 2>&1 || echo "note: soffice not found: .doc and .wps reports will be unreadable; install libreoffice-writer-nogui (README, \"Word .doc and WPS files: LibreOffice\")"
 
 run: setup
 	$(BIN)/nianbao run

@@ -69,7 +69,7 @@ def test_every_raw_file_has_a_row_with_a_reason(run):
     files = {p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()}
     assert set(rows) == files
     assert rows["empty.txt"] == "unreadable: empty file: no content to read"
-    assert rows["old.doc"].startswith("unreadable: unsupported format: Word 97-2003 (.doc)")
+    assert rows["old.doc"].startswith("unreadable: not a Word 97-2003 or WPS file")
     assert rows["copy of the seed.txt"].startswith(
         "duplicate: same content as 000_427c93e62b0b516a.txt"
     )

@@ -65,16 +65,16 @@ FORMATS = {  # suffix → (format name, module in this package that reads it, or
     ".shtml": ("html", "html"),
     ".pdf": ("pdf", "pdf"),
     ".docx": ("word", "docx"),
-    ".doc": ("word", None),
-    ".wps": ("wps", None),
+    ".doc": ("word", "office"),  # through LibreOffice
+    ".wps": ("wps", "office"),
     ".xls": ("excel", None),
     ".xlsx": ("excel", None),
+    ".et": ("excel", None),
 }
 _UNSUPPORTED_WHY = {
-    ".doc": "Word 97-2003 (.doc) files are not read; save them as .docx",
-    ".wps": "WPS files are not read; save them as .docx",
     ".xls": "Excel files are not read",
     ".xlsx": "Excel files are not read",
+    ".et": "WPS spreadsheets (.et) are not read",
 }
 
 
