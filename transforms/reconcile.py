@@ -37,9 +37,9 @@ _SHOWN = {"=": ("=", "≠"), "<=": ("≤", ">")}
 
 
 # A printed cell as the checks see it: (value, status, locator), value None unless readable; a
-# term of a rule: (name in the message, the cell or None when not found in the report). Plain tuples: there
-# is one per coded cell and per rule term, millions at scale, and a class instance each (or a
-# NamedTuple) costs more than the arithmetic.
+# term of a rule: (name in the message, the cell or None when not found in the report). Plain
+# tuples: there is one per coded cell and per rule term, millions at scale, and a class instance
+# each (or a NamedTuple) costs more than the arithmetic.
 Value = tuple[float | None, str, str]
 _Term = tuple[str, Value | None]
 
