@@ -15,6 +15,33 @@ def test_shipped_catalogue_is_sound():
     assert all(code.isascii() and code == code.lower() for code in cat.codes)
 
 
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        # cut at a line end by a PDF tool, the rest printed below the numbers
+        ("5.要求行政机关确认或重新出", "requests.not_processed_confirmation"),
+        ("（二）部分公开（区分处理的，只计这一情", "requests.partially_granted"),
+        # the next line begins with a piece of the group column ("（六）其 / 他处理")
+        ("2、申请人逾期未按收费通知要      他处理   求缴纳费用", "requests.other_overdue_fee"),
+        ("1.属于国家秘", "requests.withheld_state_secret"),
+        # too short to name a row, or the beginning of two rows' labels
+        ("3.危及“三安", None),
+        ("8.属于行政", None),
+        ("其他处", None),
+        # a whole label is not a cut of a longer one
+        ("部分公开", None),
+    ],
+)
+def test_a_cut_label_is_known_by_its_beginning_only_where_one_row_begins_so(label, code):
+    assert default().lookup_cut("national_2021", label) == code
+
+
+def test_cut_labels_are_not_matched_in_the_provincial_forms():
+    cat = default()
+    assert cat.lookup_cut("jilin_pre2019", "同意部分公开答") is None
+    assert cat.lookup_cut("fujian_pre2019", "受理依申请公开") is None
+
+
 def test_lookup_uses_the_group_where_a_label_repeats():
     cat = default()
     assert (

@@ -62,8 +62,16 @@ CORPUS: list[tuple[str, Path]] = [
 # Shapes read only in part today, held to the rest of the bar (nothing wrong, nothing lost
 # unmarked): pdfminer's text, which prints the table column by column, so that no number can
 # be placed with certainty.
-MARKED: list[tuple[str, Path]] = [
-    ("text_shapes/huaian_hongze_qu_2024_pdfminer.txt", HONGZE_2024),
+MARKED: list[tuple[str, Path, int]] = [  # (fixture, transcription, cells read exactly today)
+    ("text_shapes/huaian_hongze_qu_2024_pdfminer.txt", HONGZE_2024, 15),
+    # a B5 print in Noto Sans: labels wrapped over three to six lines with the vertical group
+    # labels between them; 176 of 190 exact, a row whose first number is on the line above the
+    # other six unreadable, 危及“三安… cut too short to know its row
+    (
+        "text_shapes/huaian_values_b5_sans_pdftotext_layout.txt",
+        EXPECTED / "huaian_values_in_shenpiju_markup.json",
+        176,
+    ),
 ]
 SHARE = 0.97
 
@@ -97,9 +105,10 @@ def test_every_cell_is_exact_marked_or_listed_as_not_found(fixture, truth):
     assert outcome.exact_share >= SHARE, f"{fixture}: {outcome.counts} {outcome.not_exact()}"
 
 
-@pytest.mark.parametrize(("fixture", "truth"), MARKED, ids=[f for f, _ in MARKED])
-def test_shapes_read_in_part_mark_what_they_do_not_read(fixture, truth):
+@pytest.mark.parametrize(("fixture", "truth", "exact"), MARKED, ids=[f for f, *_ in MARKED])
+def test_shapes_read_in_part_mark_what_they_do_not_read(fixture, truth, exact):
     _, outcome = _read(fixture, truth)
+    assert outcome.counts["exact"] >= exact, f"{fixture}: {outcome.counts}"
     assert outcome.counts["marked"] + outcome.counts["missing"] > 0, "now read: move to CORPUS"
 
 

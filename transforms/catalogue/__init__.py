@@ -19,7 +19,10 @@ from transforms.labels import normalise_group, normalise_label
 HERE = Path(__file__).parent
 RULE_OPS = ("=", "<=")
 _MEMO = 1 << 16  # distinct printed labels remembered per catalogue (a few thousand in practice)
-CUT_MIN = 8  # characters of a cut label (after its list marker) needed to know its row
+# characters of a cut label (after its list marker) needed to know its row: the national form's
+# row labels share beginnings of up to four (属于行政执法案卷 / 属于行政查询事项), and a cut is
+# matched only where one indicator's labels begin with it
+CUT_MIN = 5
 _COLUMN_GAP = re.compile(r"\s+")  # where a cut label's next line, or the next column, begins
 CUT_FAMILIES = ("national",)  # families whose cut labels are matched (`Catalogue.lookup_cut`)
 

@@ -33,7 +33,7 @@ from transforms.splitting import Split, TooManySplits, groups_total, splits, tot
 from transforms.templates import ParsedTable, RawCell, each_table
 from transforms.templates.national import REQUEST_COLUMNS, layout
 
-_START = "本年新收政府信息公开申请"
+_START = "本年新收政府信息公开"  # "…申请数量" wraps in narrow cells: "…公开申" | "请数量"
 _END = "结转下年度继续办理"
 _RUN = re.compile(r"(\d[\d ]*)")
 _TAIL = re.compile(r"\s*(\d[\d ]*)")  # the last row's run, after the PDF text's padding
