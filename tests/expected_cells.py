@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from transforms import catalogue
 from transforms.cells import READ_STATUSES
 
 T3_ROWS = {
@@ -62,14 +63,9 @@ T3_ROWS = {
     "total": "completed_total",
     "forward": "carried_forward",
 }
-T3_COLUMNS = (
-    "natural_person",
-    "business",
-    "research",
-    "social_welfare",
-    "legal_service",
-    "other_org",
-    "total",
+# the seven applicant columns of table 三 in printed order, as the catalogue codes them
+T3_COLUMNS = tuple(
+    dict.fromkeys(c.breakdown for c in catalogue.default().columns if c.template == "national")
 )
 T4_GROUPS = ("review", "litigation_direct", "litigation_after_review")
 T4_OUTCOMES = ("upheld", "corrected", "other", "pending", "total")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.expected_cells import T3_COLUMNS
 from transforms.catalogue import default
 from transforms.normalise import observations
 from transforms.readers import read_document
@@ -18,15 +19,7 @@ YEARS = {
     "2022": "national_2021",
     "2025": "national_2021",
 }
-COLUMNS = [
-    "natural_person",
-    "business",
-    "research",
-    "social_welfare",
-    "legal_service",
-    "other_org",
-    "total",
-]
+COLUMNS = list(T3_COLUMNS)
 
 # 2021 table 三, read by hand from the glued runs and checked against I1, I2, I3 in every column.
 TABLE3_2021 = {
