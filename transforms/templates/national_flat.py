@@ -351,13 +351,13 @@ def _span_verdicts(verdicts: list, labels: list[str]) -> list:
     return out
 
 
-def _undigited_verdict(rows: list[_Row], i: int) -> tuple[str, str]:
-    """A row printed with no digits at all: blank cells, cells spanned by a row above (HTML
-    rowspan), or numbers a PDF converter printed elsewhere; the text cannot say which."""
-    return AMBIGUOUS, (
-        "the row prints no digits: its cells are blank, spanned by a row above, or printed "
-        "elsewhere in the text; which of these is not certain"
-    )
+# A row printed with no digits at all: blank cells, cells spanned by a row above (HTML
+# rowspan), or numbers a PDF converter printed elsewhere; the text cannot say which.
+_UNDIGITED = (
+    AMBIGUOUS,
+    "the row prints no digits: its cells are blank, spanned by a row above, or printed "
+    "elsewhere in the text; which of these is not certain",
+)
 
 
 def _requeue(rows: list[_Row]) -> None:
@@ -392,7 +392,7 @@ def _request_verdicts(rows: list[_Row]) -> list[list[tuple[str, str, str]]]:
             status, texts, note = _judge(row.run, resolved[i], 7, what)
             out.append([(status, t, note) for t in texts])
         else:
-            status, note = _undigited_verdict(rows, i)
+            status, note = _UNDIGITED
             out.append([(status, "", note)] * 7)
     spans = _spans(rows)
     for anchor, members in spans.items():
