@@ -4,4 +4,4 @@ Nothing in this package imports Prefect or Great Expectations; every function he
 and tested on its own.
 """
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: partial reports, saved pages, browser PDFs, PDF-tool text, .doc/.wps

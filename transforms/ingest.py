@@ -136,6 +136,12 @@ def _interpret(document: Document, report: dict, catalogue: Catalogue) -> FileRe
     except TemplateNotFound as exc:
         why = "; ".join([str(exc), *errors])
         return FileResult({**report, "status": "no_template", "error": why}, None)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a defect in a template's detection: no table can be trusted
+        log.exception("template detection failed")
+        why = "; ".join([f"parser error: {failure('template detection', exc)}", *errors])
+        return FileResult({**report, "status": "failed", "error": why}, None)
     errors += table.errors
     obs = observations(table, report["report_id"], catalogue)
     family = catalogue.family(table.template)

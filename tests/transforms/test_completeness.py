@@ -147,3 +147,14 @@ def test_a_reader_failing_is_a_failed_file_with_its_reason(monkeypatch, cat):
     assert result.report["error"] == (
         "reader error: the file: AssertionError: (raised without a message)"
     )
+
+
+def test_a_template_detection_failing_is_a_failed_file_that_keeps_its_title(monkeypatch, cat):
+    def broken(_document):
+        raise RuntimeError("detect")
+
+    monkeypatch.setattr(national, "detect", broken)
+    result = ingest_file(PAGE, PAGE.parent, cat)
+    assert result.report["status"] == "failed"
+    assert result.report["error"] == "parser error: template detection: RuntimeError: detect"
+    assert result.report["body"] == "平潭综合实验区行政审批局"
