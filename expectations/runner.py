@@ -192,13 +192,24 @@ def _report_row(e: ExpectationSpec, report_id: str, bad: list, describe) -> dict
     }
 
 
+def _fresh_folder(folder: Path) -> None:
+    """An empty `folder` for the Data Docs, or an OSError that says which folder and why (an
+    immutable or read-only curated folder must not surface as a puzzling FileExistsError)."""
+    try:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise OSError(exc.errno, f"cannot replace the Data Docs folder {folder}: {why}") from exc
+
+
 def validate(
     frames: dict[str, pd.DataFrame], suites: tuple[SuiteSpec, ...], docs_dir: Path | None
 ) -> pd.DataFrame:
     """Run every suite on its frame; return the check_results frame."""
     if docs_dir is not None:
-        shutil.rmtree(docs_dir, ignore_errors=True)
-        docs_dir.mkdir(parents=True)
+        _fresh_folder(docs_dir)
     context = _context(docs_dir)
     rows = []
     for spec in suites:

@@ -44,10 +44,11 @@ STAGES = {  # a progress line starting with this text starts that stage
     "checking identities": "checks",
     "running Great Expectations": "expectations",
     "no changes": "checks",
-    "no new findings": "report_and_alert",
-    "alert ": "report_and_alert",
+    "no new findings": "report",
+    "alert recorded": "report",
     "writing Parquet": "write_parquet",
     "publishing": "publish",
+    "alert ": "send_alerts",  # sent after publishing
     "done": "done",
 }
 TARGETS = {

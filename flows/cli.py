@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -102,9 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--last", type=int, default=10, help="how many runs (default 10)")
     sql = commands.add_parser(
         "sql",
-        help="run one SQL query on the warehouse, read-only, and print the result",
+        help="run one read-only SQL query on the warehouse and print the result",
         description="Open --curated/warehouse.duckdb read-only (a run may be publishing at the "
-        "same time) and print the result of QUERY as a table. Exit 1 when the query fails.",
+        "same time) and print the result of QUERY as a table. QUERY must be exactly one "
+        "read: SELECT (also WITH, FROM-first, VALUES, DESCRIBE, SHOW, SUMMARIZE), EXPLAIN of "
+        "one, or a PRAGMA that only reads (table_info, show_tables, database_size …). Anything "
+        "else (COPY, EXPORT, ATTACH, INSTALL/LOAD, SET, CREATE also TEMP, INSERT, CALL, a "
+        "second statement …) is refused, and the connection can open no file or URL but the "
+        "warehouse. Exit 1 when the query is refused or fails, 2 when there is no warehouse.",
     )
     sql.add_argument("query", help='e.g. "SELECT * FROM findings"')
     sql.add_argument(
@@ -213,8 +219,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"nianbao: error: alert configuration: {exc}", file=sys.stderr)
         return 2
     _prefect_env(args.verbose)
-    from flows.lock import RunLocked
-    from flows.pipeline import nianbao_pipeline  # Prefect reads its settings on import
+    from flows import reaper
 
     logger = logging.getLogger("nianbao.progress")
     logger.setLevel(logging.INFO)
@@ -227,14 +232,33 @@ def _run(args: argparse.Namespace) -> int:
         status.start()
     handler = _Progress(status)
     logger.addHandler(handler)
+    watchdog = reaper.start(os.getpid())  # stops the run's children should the run be killed
     try:
-        flow = nianbao_pipeline
-        if args.runner == "dask":
-            from flows.runners import with_dask
+        return _run_flow(args, config)
+    finally:
+        logger.removeHandler(handler)
+        if status is not None:
+            status.stop()
+        if watchdog is not None:
+            watchdog.terminate()
 
-            if not args.verbose:  # the cluster's own chatter
-                logging.getLogger("distributed").setLevel(logging.WARNING)
-            flow = with_dask(args.dask_address)
+
+def _run_flow(args: argparse.Namespace, config: Path | None) -> int:
+    """Run the flow; its summary printed and 0, or the exit code of how it ended."""
+    from prefect.exceptions import TerminationSignal
+
+    from flows.lock import RunLocked
+    from flows.pipeline import nianbao_pipeline  # Prefect reads its settings on import
+
+    flow = nianbao_pipeline
+    if args.runner == "dask":
+        from flows.runners import with_dask
+
+        if not args.verbose:  # the cluster's own chatter
+            logging.getLogger("distributed").setLevel(logging.WARNING)
+        flow = with_dask(args.dask_address)
+    previous = signal.signal(signal.SIGTERM, _stopped)  # Prefect re-sends it here, at the end
+    try:
         summary = flow(
             raw_dir=str(args.raw),
             curated_dir=str(args.curated),
@@ -249,24 +273,44 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # the pipeline itself failed: say so and exit 1
         print(f"nianbao: the pipeline failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except (KeyboardInterrupt, TerminationSignal, Stopped) as exc:  # recorded as failed
+        signum = getattr(exc, "signal", signal.SIGINT)
+        print(f"nianbao: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + int(signum)
     finally:
-        logger.removeHandler(handler)
-        if status is not None:
-            status.stop()
+        signal.signal(signal.SIGTERM, previous)
     print("\n".join(summary.lines()))
     return 0
 
 
+class Stopped(BaseException):
+    """SIGTERM reached the CLI: outside the flow, or re-sent by Prefect once the flow has
+    recorded its failed run (Prefect's own handler turns it into TerminationSignal inside)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signal = signum
+
+
+def _stopped(signum: int, _frame) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Stopped(signum)
+
+
 def _sql(args: argparse.Namespace) -> int:
-    from transforms.warehouse import WAREHOUSE_NAME, query_read_only
+    from transforms.sql import QueryFailed, RefusedQuery, run_query
+    from transforms.warehouse import WAREHOUSE_NAME
 
     path = args.curated / WAREHOUSE_NAME
     if not path.is_file():
         print(f"nianbao: error: no warehouse at {path}; run `nianbao run` first", file=sys.stderr)
         return 2
     try:
-        print(query_read_only(path, args.query, args.max_rows))
-    except RuntimeError as exc:
+        print(run_query(path, args.query, args.max_rows))
+    except RefusedQuery as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return 1
+    except QueryFailed as exc:
         print(f"nianbao: the query failed: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -1,5 +1,9 @@
 """The nianbao flow: raw files → long Parquet → Great Expectations → DuckDB, then alerts.
 
+Alerts go out only after the data is published (Parquet, the warehouse, a remote target): the run
+records them `pending` with its data, sends them within the alerting deadlines, then publishes
+their outcome. No sink, however slow, holds back the data or the run lock for long.
+
 Each task is one arrow of the data flow and calls `transforms` or `expectations`; the flow strings
 them together. Runs are incremental: a file whose content (and the parser version) is unchanged
 since the last run is not read again, its rows and checks are reused; checks that span reports
@@ -15,12 +19,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.runtime import flow_run
 
 from expectations.preload import preload
@@ -159,8 +165,9 @@ def publish_warehouse(parquet: dict, curated_dir: Path) -> Path:
 
 
 @task(cache_policy=NO_CACHE)
-def report_and_alert(run: Run, ingested, check_results, previous, row: dict):
-    """Mark what is new, write the HTML quality report, and alert on what is new."""
+def report(run: Run, ingested, check_results, previous, row: dict):
+    """Mark what is new, write the HTML quality report, and make the alert on what is new: it
+    joins the alerts history as `pending`, sent after publishing (`send_alerts`)."""
     marked = findings.mark_new(
         findings.findings(ingested.reports, check_results),
         findings.findings(previous.reports, previous.check_results)
@@ -174,26 +181,40 @@ def report_and_alert(run: Run, ingested, check_results, previous, row: dict):
     if run.publish_to and not run.config.report_base_url:
         link = f"{remote.shown(run.publish_to).rstrip('/')}/quality/{page.name}"
     row["quality_report"] = link
-    history = alerting.retry_undelivered(
-        curated.load_history(run.curated, "alerts"), run.config, run.run_id
-    )
+    history = curated.load_history(run.curated, "alerts")
     alert = alerting.new_findings_alert(
         run.run_id, runs.now(), marked, {"files_seen": row["files_seen"]}, link
     )
     if alert is None:
         progress.info("no new findings: no alert")
         return row, history, None
-    outcome = alerting.record(history, alert, run.config, run.run_id)
+    if not run.config.sinks_configured:
+        progress.info("alert recorded (no sink configured): %s", alert.title())
+    return row, alerting.pending(history, alert, run.config, run.run_id), alert
+
+
+@task(cache_policy=NO_CACHE)
+def send_alerts(run: Run) -> None:
+    """With the data published: deliver every pending and undelivered alert (the earlier runs'
+    first) within the alerting deadlines, then publish the outcome in alerts.parquet and the
+    warehouse's alerts table. Recording it may fail without failing the run: the data is out,
+    and the rows left `pending` are sent again by the next run."""
+    outcome = alerting.send(curated.load_history(run.curated, "alerts"), run.config, run.run_id)
     _announce(outcome)
-    return row, outcome.alerts, alert
+    if not outcome.deliveries:
+        return
+    try:
+        written = alerting.rewrite(run.curated, outcome.alerts)
+        if run.publish_to:
+            remote.upload(run.curated, run.publish_to, [p.name for p in written])
+    except Exception:
+        progress.exception("could not record the alerts' delivery; the next run sends them again")
 
 
 def _announce(outcome) -> None:
-    for d in outcome.deliveries:
+    for alert_id, d in outcome.deliveries:
         state = "delivered" if d.delivered else f"NOT delivered ({d.error})"
-        progress.info("alert to %s %s: %s", d.sink, d.target, state)
-    if not outcome.deliveries:
-        progress.info("alert recorded (no sink configured): %s", outcome.raised.title())
+        progress.info("alert %s to %s %s: %s", alert_id, d.sink, d.target, state)
 
 
 def _artifact(markdown: str) -> None:
@@ -225,7 +246,7 @@ def _run(run: Run) -> RunSummary:
     ingested = incremental.assemble(todo, fresh, run.raw, previous)
     check_results = _checks(run, previous, ingested)
     row = _row(run, files, ingested.reports, check_results, "completed")
-    row, alerts, alert = report_and_alert(run, ingested, check_results, previous, row)
+    row, alerts, alert = report(run, ingested, check_results, previous, row)
     frames = {
         "reports": ingested.reports,
         "observations": ingested.observations,
@@ -245,7 +266,7 @@ def _unchanged(run: Run, previous, files: runs.FileCounts) -> RunSummary:
     reports, check_results = previous.reports, previous.check_results
     ingested = incremental.Ingested(reports, previous.observations, previous.claims)
     row = _row(run, files, reports, check_results, "no_changes")
-    row, alerts, alert = report_and_alert(run, ingested, check_results, previous, row)
+    row, alerts, alert = report(run, ingested, check_results, previous, row)
     history = write_parquet(_with_history(run, {}, row, alerts), run.curated, None)
     parquet = {**curated.published(run.curated), **history}
     n_observations = curated.row_count(parquet["observations"])
@@ -279,6 +300,7 @@ def _publish(run: Run, parquet: dict, alert, row: dict, reports, n_obs: int, che
     warehouse = publish_warehouse(parquet, run.curated)
     if run.publish_to:
         warehouse = upload_outputs(run, [p.name for p in parquet.values()])
+    send_alerts(run)  # only now: the data is out whatever the sinks do
     if alert is not None:
         _artifact(alert.markdown())
     progress.info("done")
@@ -302,32 +324,43 @@ def upload_outputs(run: Run, parquet_files: list[str]) -> str:
     return uploaded[-1]
 
 
+def _failure_words(exc: BaseException) -> str:
+    """What ended the run, for the runs row: a signal by its name, an error by type and text."""
+    if isinstance(exc, TerminationSignal):
+        return f"stopped by {signal.Signals(exc.signal).name}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "stopped by SIGINT"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _record_failure(run: Run, exc: BaseException) -> None:
     """A failed run still leaves its row in runs.parquet and raises a pipeline_failed alert; the
     previous warehouse stays as it was. Failing to record it must not hide the first error."""
     try:
-        _write_failure(run, f"{type(exc).__name__}: {exc}")
+        _write_failure(run, _failure_words(exc))
     except Exception:
         progress.exception("could not record the failed run")
 
 
 def _write_failure(run: Run, error: str) -> None:
-    history = curated.load_history(run.curated, "alerts")
-    history = alerting.retry_undelivered(history, run.config, run.run_id)
+    """The failed row and the alert (`pending`) first, then the sending, then its outcome in
+    alerts.parquet; the warehouse is the previous run's and stays so."""
     alert = alerting.failure_alert(run.run_id, runs.now(), error)
-    outcome = alerting.record(history, alert, run.config, run.run_id)
-    _announce(outcome)
+    alerts = alerting.pending(
+        curated.load_history(run.curated, "alerts"), alert, run.config, run.run_id
+    )
     row = _row(run, runs.FileCounts(), None, None, "failed", error=error)
     run.curated.mkdir(parents=True, exist_ok=True)
-    curated.write_all(
-        {
-            "runs": runs.append(curated.load_history(run.curated, "runs"), row),
-            "alerts": outcome.alerts,
-        },
-        run.curated,
-    )
+    history = {"runs": runs.append(curated.load_history(run.curated, "runs"), row)}
+    curated.write_all({**history, "alerts": alerts}, run.curated)
     if run.publish_to:
         remote.upload(run.curated, run.publish_to, ["runs.parquet", "alerts.parquet"])
+    outcome = alerting.send(alerts, run.config, run.run_id)
+    _announce(outcome)
+    if outcome.deliveries:
+        curated.write_all({"alerts": outcome.alerts}, run.curated)
+        if run.publish_to:
+            remote.upload(run.curated, run.publish_to, ["alerts.parquet"])
     _artifact(alert.markdown())
 
 
@@ -362,6 +395,6 @@ def nianbao_pipeline(
     with run_lock(run.curated, run.run_id, wait):
         try:
             return _run(run)
-        except Exception as exc:
+        except (Exception, KeyboardInterrupt, TerminationSignal) as exc:  # SIGINT, SIGTERM too
             _record_failure(run, exc)
             raise

@@ -5,28 +5,41 @@ In: the run's findings marked new (`transforms.findings`), the alerts history, a
 alerts of earlier runs updated. Only what is new raises an alert; a run with nothing new sends
 nothing. Delivery never raises: a sink that is down leaves the row `undelivered`, and the next
 run sends that alert again.
+
+Two steps, because nothing of the network may hold back the data: `pending` adds the alert's rows
+as `pending` (published with the run's data), then, once the data is published, `send` delivers
+every `pending` and `undelivered` row within the run's alerting budget, and `rewrite` replaces
+`alerts.parquet` and the warehouse's `alerts` table with the outcome (beside, then renamed). A
+`pending` row a later run finds (its run was killed while sending) is sent then, like an
+`undelivered` one.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from transforms import schemas
-from transforms.alerts import Alert, AlertConfig, Delivery, Finding, deliver
+from transforms import curated, schemas
+from transforms.alerts import Alert, AlertConfig, Budget, Delivery, Finding, deliver, target_of
 from transforms.findings import top
 from transforms.normalise import records, to_frame
+
+TO_SEND = ("pending", "undelivered")
+WAREHOUSE = "warehouse.duckdb"
 
 
 @dataclass(frozen=True)
 class Outcome:
     alerts: pd.DataFrame  # the whole history, to be written back
-    raised: Alert | None  # this run's alert, if any
-    deliveries: tuple[Delivery, ...] = ()
+    deliveries: tuple[tuple[str, Delivery], ...] = ()  # (alert_id, delivery), in sending order
 
 
 def _number(x) -> float | None:
@@ -107,22 +120,72 @@ def _row(alert: Alert, d: Delivery | None, run_id: str, attempts_before: int = 0
     }
 
 
-def retry_undelivered(history: pd.DataFrame, config: AlertConfig, run_id: str) -> pd.DataFrame:
-    """Send again every alert a sink did not receive; the history with those rows updated."""
-    if history.empty:
-        return history
-    rows = records(history)
+def _pending_row(alert: Alert, sink: str, config: AlertConfig, run_id: str) -> dict:
+    row = _row(alert, None, run_id)
+    return {**row, "sink": sink, "target": target_of(sink, config), "status": "pending"}
+
+
+def pending(history: pd.DataFrame, alert: Alert, config: AlertConfig, run_id: str) -> pd.DataFrame:
+    """The history with `alert` added, not sent yet: a `pending` row per configured sink, or one
+    `not_configured` row (recorded here and as an artifact only)."""
+    rows = [_pending_row(alert, sink, config, run_id) for sink in config.sinks_configured]
+    return to_frame(records(history) + (rows or [_row(alert, None, run_id)]), schemas.ALERTS)
+
+
+def send(
+    history: pd.DataFrame, config: AlertConfig, run_id: str, budget: Budget | None = None
+) -> Outcome:
+    """Deliver every `pending` or `undelivered` row to its sink, oldest first (so the alerts
+    earlier runs could not deliver go before tonight's), all within `budget`; the history with
+    those rows updated. Rows of a sink no longer configured stay as they are."""
+    budget = budget or Budget(config)
+    rows, sent = records(history), []
     for i, row in enumerate(rows):
-        if row["status"] != "undelivered" or row["sink"] not in config.sinks_configured:
+        if row["status"] not in TO_SEND or row["sink"] not in config.sinks_configured:
             continue
         alert = Alert.from_json(row["payload"])
-        (d,) = deliver(alert, config, sinks=[row["sink"]])
+        (d,) = deliver(alert, config, sinks=[row["sink"]], budget=budget)
         rows[i] = _row(alert, d, run_id, int(row["attempts"]))
-    return to_frame(rows, schemas.ALERTS)
+        sent.append((alert.alert_id, d))
+    return Outcome(to_frame(rows, schemas.ALERTS), tuple(sent))
 
 
-def record(history: pd.DataFrame, alert: Alert, config: AlertConfig, run_id: str) -> Outcome:
-    """Deliver `alert` to every configured sink and add its rows to the history."""
-    deliveries = tuple(deliver(alert, config)) if config.sinks_configured else ()
-    rows = [_row(alert, d, run_id) for d in deliveries] or [_row(alert, None, run_id)]
-    return Outcome(to_frame(records(history) + rows, schemas.ALERTS), alert, deliveries)
+def rewrite(curated_dir: Path, alerts: pd.DataFrame) -> list[Path]:
+    """Replace `alerts.parquet` and the warehouse's `alerts` table with `alerts`, each built
+    beside its name and renamed into place, as publishing does: a reader keeps the file it
+    opened, a killed run leaves the published one. The warehouse is copied and only its alerts
+    rows replaced (DELETE and INSERT keep the comments), not rebuilt from every table."""
+    path = curated_dir / "alerts.parquet"
+    (written,) = curated.write_all({"alerts": alerts}, curated_dir, curated.stamp(path)).values()
+    warehouse = curated_dir / WAREHOUSE
+    if not warehouse.exists():  # a failed run: the previous warehouse (if any) stays as it was
+        return [written]
+    building = curated_dir / f".{WAREHOUSE}.{os.getpid()}.alerts.building"
+    try:
+        shutil.copyfile(warehouse, building)
+        _replace_alerts(building, written)
+    except BaseException:
+        building.unlink(missing_ok=True)
+        raise
+    os.replace(building, warehouse)
+    return [written, warehouse]
+
+
+def _replace_alerts(database: Path, parquet: Path) -> None:
+    columns = ", ".join(f'"{f.name}"' for f in schemas.ALERTS)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("BEGIN")
+        con.execute("DELETE FROM alerts")
+        con.execute(
+            f"INSERT INTO alerts ({columns}) SELECT {columns} FROM read_parquet(?)", [str(parquet)]
+        )
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    fd = os.open(database, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

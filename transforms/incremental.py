@@ -29,6 +29,7 @@ from transforms.ingest import (
     mark_duplicate,
     parser_version,
     refusal,
+    source_name,
 )
 from transforms.normalise import records, to_frame
 from transforms.readers import file_format
@@ -86,7 +87,7 @@ class Ingested:
 
 
 def _source(path: Path, raw_dir: Path) -> str:
-    return path.relative_to(raw_dir).as_posix()
+    return source_name(path, raw_dir)  # the row's source_file, also for names not UTF-8
 
 
 def _reusable(previous: Previous, version: str) -> dict[tuple[str, str], dict]:

@@ -3,6 +3,15 @@
 In: the raw folder and the paths found in it. Out: (reports frame, observations frame).
 Every file gets a row in `reports`, read or not, with the reason; one bad file never stops the
 run. A file with the same bytes as one already seen is kept as a `duplicate` row pointing to it.
+
+Names and links: `discover` lists every entry of the raw folder but the skip rule (`skipped`:
+names starting with "." — so `.git` and all below it — and files named README.md), and logs what
+it skipped. Everything else is a path `refusal` judges before anything is opened: a link that
+loops, dangles, leaves the raw folder or points to a folder, a FIFO, socket or device, a folder
+that could not be listed, a file removed since the scan; each gets a row with the reason. A name
+that is not UTF-8 keeps its bytes for reading (Python's surrogate escapes in the Path) and is
+shown in `source_file` by `source_name`, readably and the same in every run; `raw_path` turns a
+`source_file` back into the path on disk.
 """
 
 from __future__ import annotations
@@ -10,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +38,7 @@ from transforms.readers import Document, ReadError, failure, file_format, read_d
 from transforms.templates import TemplateNotFound, parse_document
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger("nianbao.progress")  # shown by the CLI
 
 DEFAULT_MAX_FILE_MB = 50
 
@@ -38,18 +50,103 @@ class FileResult:
     claims: tuple[dict, ...] = ()
 
 
-def discover(raw_dir: Path) -> list[Path]:
-    """Every file below `raw_dir`, sorted; hidden files and README.md skipped.
+SKIPPED_FILES = frozenset({"README.md"})  # a folder's notes about the reports, not a report
+GB18030_MARK = " [name in GB18030]"  # appended to a name component shown by its GB18030 reading
+NOT_UTF8_MARK = " [name not UTF-8]"  # appended to a name component shown with \xNN escapes
+REMOVED = "removed from the raw folder during the run (it was there when the folder was scanned)"
+SHOWN_SKIPPED = 10  # names of skipped entries listed in the log line
 
-    Symbolic links are listed but never followed into directories: a link is judged by
-    `ingest_file` (a link out of the raw folder gets a row saying it was not followed)."""
-    found = []
-    for folder, dirs, files in os.walk(raw_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+
+def skipped(name: str, is_folder: bool) -> bool:
+    """The skip rule: hidden entries (a name starting with ".": `.git`, `.DS_Store`, editor swap
+    files; a hidden folder with everything below it) and files named README.md. Nothing else is
+    left out of `reports`."""
+    return name.startswith(".") or (not is_folder and name in SKIPPED_FILES)
+
+
+def scan_folder(raw_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(paths to judge, entries skipped by the rule), both sorted. Symbolic links are listed but
+    never followed into folders; a sub-folder that cannot be listed is itself a path (its row
+    says why its files are missing). The raw folder itself must be listable: an unmounted or
+    unreadable raw folder must fail the run, not withdraw every report."""
+    found, left_out = [], []
+
+    def unlisted(exc: OSError) -> None:
+        if Path(exc.filename) == raw_dir:
+            raise OSError(exc.errno, f"the raw folder cannot be listed: {exc.strerror}", raw_dir)
+        found.append(Path(exc.filename))
+
+    for folder, dirs, files in os.walk(raw_dir, onerror=unlisted, followlinks=False):
         here = Path(folder)
+        left_out += [here / d for d in dirs if skipped(d, True)]
+        left_out += [here / f for f in files if skipped(f, False)]
+        dirs[:] = sorted(d for d in dirs if not skipped(d, True))
         found += [here / d for d in dirs if (here / d).is_symlink()]
-        found += [here / f for f in files if not f.startswith(".") and f != "README.md"]
-    return sorted(found)
+        found += [here / f for f in files if not skipped(f, False)]
+    return sorted(found), sorted(left_out)
+
+
+def discover(raw_dir: Path) -> list[Path]:
+    """Every path below `raw_dir` that gets a `reports` row, sorted; what the skip rule left out
+    is counted and named in the progress log, so that nothing disappears unseen."""
+    paths, left_out = scan_folder(raw_dir)
+    if left_out:
+        names = [source_name(p, raw_dir) + ("/" if p.is_dir() else "") for p in left_out]
+        more = len(names) - SHOWN_SKIPPED
+        progress.info(
+            "skipped %d entries by rule (names starting with '.', README.md): %s%s",
+            len(names),
+            ", ".join(names[:SHOWN_SKIPPED]),
+            f" and {more} more" if more > 0 else "",
+        )
+    return paths
+
+
+def shown_name(name: str) -> str:
+    """One component of a path as `source_file` shows it: a UTF-8 name as it is; other bytes by
+    their GB18030 reading (names saved by Chinese Windows, zip archives) with GB18030_MARK, or,
+    where that fails, with each undecodable byte as \\xNN and backslashes doubled, with
+    NOT_UTF8_MARK. Both are valid strings, the same in every run, and reversible (`raw_path`)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:  # surrogate escapes: the bytes were not UTF-8
+        data = name.encode("utf-8", "surrogateescape")
+    try:
+        reading = data.decode("gb18030")
+        if reading.isprintable():
+            return reading + GB18030_MARK
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", "surrogateescape").replace("\\", "\\\\")
+    return re.sub("[\udc80-\udcff]", lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}", text) + NOT_UTF8_MARK
+
+
+def source_name(path: Path, raw_dir: Path) -> str:
+    """`reports.source_file` of a path: relative to the raw folder, "/"-separated, each component
+    shown by `shown_name`."""
+    return "/".join(shown_name(part) for part in path.relative_to(raw_dir).parts)
+
+
+def _unshown(part: str) -> bytes:
+    if part.endswith(GB18030_MARK):
+        return part.removesuffix(GB18030_MARK).encode("gb18030")
+    if part.endswith(NOT_UTF8_MARK):
+        pieces = re.split(r"(\\\\|\\x[0-9a-f]{2})", part.removesuffix(NOT_UTF8_MARK))
+        return b"".join(
+            b"\\" if p == "\\\\" else bytes([int(p[2:], 16)]) if p.startswith("\\x") else p.encode()
+            for p in pieces
+        )
+    return part.encode("utf-8")
+
+
+def raw_path(source_file: str, raw_dir: Path) -> Path:
+    """The file on disk of a `reports.source_file` (the inverse of `source_name`). A name that
+    exists as written wins: a UTF-8 name that merely ends like a mark is itself."""
+    literal = raw_dir / source_file
+    if os.path.lexists(literal):
+        return literal
+    return raw_dir.joinpath(*(os.fsdecode(_unshown(p)) for p in source_file.split("/")))
 
 
 def max_file_bytes(environ: Mapping[str, str] = os.environ) -> int:
@@ -69,23 +166,97 @@ def parser_version(catalogue: Catalogue) -> str:
     return f"{PARSER_VERSION}+{catalogue.digest[:12]}" if catalogue.digest else PARSER_VERSION
 
 
+_KINDS = (  # what a path is when it is not a regular file
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
 def refusal(path: Path, raw_dir: Path) -> str | None:
-    """Why a file must not be opened at all (a link out of the raw folder), or None."""
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(raw_dir.resolve()):
-            return "a symbolic link to a place outside the raw folder; not followed"
-        if not target.is_file():
-            return "a symbolic link to a folder or to nothing; not followed"
-    elif not path.is_file():
-        return "not a regular file"
+    """Why a path must not be opened at all, or None for a regular file (or a link to one
+    inside the raw folder). Never raises: each answer is a reason a person understands."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return REMOVED
+    except OSError as exc:
+        return f"cannot be looked at: {exc.strerror or exc}"
+    if stat.S_ISLNK(mode):
+        return _link_refusal(path, raw_dir)
+    if stat.S_ISDIR(mode):
+        return _folder_refusal(path)
+    if not stat.S_ISREG(mode):
+        return f"{_kind(mode)}, not a regular file; not opened"
     return None
+
+
+def _link_refusal(path: Path, raw_dir: Path) -> str | None:
+    try:
+        target = path.resolve(strict=True)
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        if not os.path.lexists(path):
+            return REMOVED
+        return "a symbolic link to nothing (its target does not exist); not followed"
+    except RuntimeError:  # Python 3.11's "Symlink loop"; later versions raise OSError ELOOP
+        return "a symbolic link that loops (to itself or through other links); not followed"
+    except OSError as exc:
+        return f"a symbolic link that cannot be followed ({exc.strerror or exc}); not followed"
+    if not target.is_relative_to(raw_dir.resolve()):
+        return "a symbolic link to a place outside the raw folder; not followed"
+    if stat.S_ISDIR(mode):
+        return (
+            "a symbolic link to a folder; not followed (the folder's files are read where they are)"
+        )
+    if not stat.S_ISREG(mode):
+        return f"a symbolic link to {_kind(mode)}, not a regular file; not followed"
+    return None
+
+
+def _folder_refusal(path: Path) -> str:
+    """A folder is a path only when the scan could not list it: its files are missing."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        return f"a folder that cannot be listed ({exc.strerror or exc}); its files were not seen"
+    return "a folder that could not be listed during the scan; its files were not seen in this run"
+
+
+class NotRegular(OSError):
+    """The path changed into something other than a regular file after it was judged."""
+
+
+def _open_regular(path: Path):
+    """`path` opened for reading, refusing anything that is not a regular file now (a FIFO
+    swapped in after the scan would block a plain open forever; O_NONBLOCK never waits)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegular(f"it became {_kind(mode)} during the run; not read")
+    return os.fdopen(fd, "rb")
+
+
+def _open_failure(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return REMOVED
+    if isinstance(exc, NotRegular):
+        return str(exc)
+    return f"cannot open the file: {exc.strerror or exc}"
 
 
 def file_digest(path: Path) -> tuple[str, int]:
     """(SHA-256, size) of a file, read in blocks (a file over the cap is hashed, never loaded)."""
     sha, size = hashlib.sha256(), 0
-    with path.open("rb") as fh:
+    with _open_regular(path) as fh:
         while block := fh.read(1 << 20):
             sha.update(block)
             size += len(block)
@@ -102,13 +273,12 @@ def ingest_file(
     if refused:
         return FileResult(_unopened(path, raw_dir, refused, version), None)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return FileResult(_too_big(path, raw_dir, max_bytes, version), None)
-        data = path.read_bytes()
+        with _open_regular(path) as fh:
+            if os.fstat(fh.fileno()).st_size > max_bytes:
+                return FileResult(_too_big(path, raw_dir, max_bytes, version), None)
+            data = fh.read()
     except OSError as exc:
-        reason = f"cannot open the file: {exc.strerror or exc}"
-        return FileResult(_unopened(path, raw_dir, reason, version), None)
+        return FileResult(_unopened(path, raw_dir, _open_failure(exc), version), None)
     sha = hashlib.sha256(data).hexdigest()
     report = _row(path, raw_dir, sha, len(data), version)
     try:
@@ -118,7 +288,7 @@ def ingest_file(
     except MemoryError:  # the worker's memory bound: the parse pool reports it for this file
         raise
     except Exception as exc:  # a reader defect: nothing of the file was read
-        log.exception("reader failed on %s", path)
+        log.exception("reader failed on %s", source_name(path, raw_dir))
         error = f"reader error: {failure('the file', exc)}"
         return FileResult({**report, "status": "failed", "error": error}, None)
     return _interpret(document, report, catalogue)
@@ -169,10 +339,10 @@ def _guarded(where: str, errors: list[str], read: Callable):
 def _row(path: Path, raw_dir: Path, sha: str, size: int, version: str) -> dict:
     return {
         "report_id": sha[:16],
-        "source_file": path.relative_to(raw_dir).as_posix(),
+        "source_file": source_name(path, raw_dir),
         "sha256": sha,
         "size_bytes": size,
-        "file_format": file_format(path),
+        "file_format": shown_name(file_format(path)),  # a suffix may hold bytes that are not UTF-8
         "encoding": None,
         "body": None,
         "report_year": None,
@@ -185,7 +355,7 @@ def _row(path: Path, raw_dir: Path, sha: str, size: int, version: str) -> dict:
 
 
 def _unopened(path: Path, raw_dir: Path, reason: str, version: str) -> dict:
-    source = path.relative_to(raw_dir).as_posix()
+    source = source_name(path, raw_dir)
     path_id = "unopened-" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
     return {**_row(path, raw_dir, "", 0, version), "report_id": path_id, "sha256": ""} | {
         "status": "unreadable",
@@ -238,8 +408,12 @@ def _parse_job(job: tuple[Path, Path, int]) -> FileResult:
 
 def _bounds_exceeded(path: Path, raw_dir: Path, max_bytes: int, reason: str) -> FileResult:
     """The row of a file whose parsing was stopped by the pool (time, memory, crash)."""
-    sha, size = file_digest(path)
-    row = _row(path, raw_dir, sha, size, parser_version(catalogue_module.default()))
+    version = parser_version(catalogue_module.default())
+    try:
+        sha, size = file_digest(path)
+    except OSError as exc:  # gone (or changed) since the worker took it
+        return FileResult(_unopened(path, raw_dir, _open_failure(exc), version), None)
+    row = _row(path, raw_dir, sha, size, version)
     return FileResult(row | {"status": "failed", "error": f"not read: {reason}"}, None)
 
 
@@ -259,7 +433,7 @@ def parse_files(
         path = paths[i]
         if isinstance(result, Failed):
             result = _bounds_exceeded(path, raw_dir, max_bytes, result.reason)
-        fresh[path.relative_to(raw_dir).as_posix()] = result
+        fresh[source_name(path, raw_dir)] = result
         if on_progress:
             on_progress(done, len(paths))
     return fresh

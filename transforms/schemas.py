@@ -33,7 +33,16 @@ REPORTS = _schema(
         "SHA-256 (a second file with the same content adds '-dup-' and a path hash).",
         False,
     ),
-    _f("source_file", pa.string(), "Path of the raw file, relative to the raw folder.", False),
+    _f(
+        "source_file",
+        pa.string(),
+        "Path of the raw file, relative to the raw folder, '/'-separated. A name (file or "
+        "folder) that is not UTF-8 is shown by its GB18030 reading plus ' [name in GB18030]', "
+        "else with each undecodable byte as \\xNN (a backslash doubled) plus ' [name not "
+        "UTF-8]': the same name gives the same text in every run, and "
+        "transforms.ingest.raw_path turns it back into the file's path.",
+        False,
+    ),
     _f("sha256", pa.string(), "SHA-256 of the raw file's bytes.", False),
     _f("size_bytes", pa.int64(), "Size of the raw file in bytes.", False),
     _f("file_format", pa.string(), "Format judged from the file: text, pdf, html, word …", False),
@@ -302,7 +311,13 @@ ALERTS = _schema(
         False,
     ),
     _f("target", pa.string(), "Where it was sent, secrets removed (scheme and host only)."),
-    _f("status", pa.string(), "delivered | undelivered | not_configured.", False),
+    _f(
+        "status",
+        pa.string(),
+        "pending | delivered | undelivered | not_configured (pending: recorded with the data, "
+        "sent right after publishing; a pending row a later run finds is sent again).",
+        False,
+    ),
     _f("attempts", pa.int32(), "Delivery attempts so far, over all runs.", False),
     _f("delivered_at", _TIME, "When it was delivered (UTC)."),
     _f("last_run_id", pa.string(), "The run that last tried to deliver it.", False),

@@ -314,19 +314,3 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def query_read_only(path: Path, sql: str, max_rows: int = 200) -> str:
-    """Run one query on a read-only connection; the result as a printable table.
-
-    Raises RuntimeError with DuckDB's message when the query fails."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        relation = con.sql(sql)
-        if relation is None:
-            return "(no result)"
-        return str(relation.limit(max_rows) if max_rows else relation)
-    except duckdb.Error as exc:
-        raise RuntimeError(str(exc)) from exc
-    finally:
-        con.close()

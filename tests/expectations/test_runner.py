@@ -64,3 +64,29 @@ def test_an_expectation_that_raises_is_a_pipeline_error():
     )
     with pytest.raises(ValidationError, match="expectation typo in suite broken raised"):
         validate({"evaluations": EVALUATIONS}, (broken,), None)
+
+
+def test_a_data_docs_folder_that_cannot_be_replaced_is_named_in_the_error(tmp_path):
+    """An immutable file in the old Data Docs (chattr +i; root ignores permission bits) must give
+    an error naming the folder and the reason, not a puzzling FileExistsError."""
+    import subprocess
+
+    from expectations.runner import _fresh_folder
+
+    docs = tmp_path / "data_docs"
+    docs.mkdir()
+    stuck = docs / "index.html"
+    stuck.write_text("old")
+    if subprocess.run(["chattr", "+i", str(stuck)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not supported on this file system")
+    try:
+        with pytest.raises(OSError) as caught:
+            _fresh_folder(docs)
+        assert not isinstance(caught.value, FileExistsError)
+        assert str(caught.value).endswith(
+            f"cannot replace the Data Docs folder {docs}: Operation not permitted"
+        )
+    finally:
+        subprocess.run(["chattr", "-i", str(stuck)], check=True)
+    _fresh_folder(docs)
+    assert list(docs.iterdir()) == []

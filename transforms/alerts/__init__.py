@@ -8,7 +8,8 @@ here imports Prefect; the flow calls `deliver` and stores the records with `Aler
     model    Finding, Alert (title, markdown, text, JSON round trip)
     formats  the Markdown, plain-text and Slack renderings
     config   AlertConfig (TOML + environment), AlertConfigError, redact
-    sinks    deliver, Delivery: webhook over urllib, e-mail over smtplib, retries with backoff
+    sinks    deliver, Delivery, Budget: webhook over urllib, e-mail over smtplib, retries with
+             backoff, every attempt and sink within a total deadline
 """
 
 from transforms.alerts.config import (
@@ -19,7 +20,15 @@ from transforms.alerts.config import (
     redact_url,
 )
 from transforms.alerts.model import REASONS, Alert, Finding
-from transforms.alerts.sinks import SINKS, Delivery, deliver, email_message, webhook_body
+from transforms.alerts.sinks import (
+    SINKS,
+    Budget,
+    Delivery,
+    deliver,
+    email_message,
+    target_of,
+    webhook_body,
+)
 
 __all__ = [
     "ENV_VARS",
@@ -28,11 +37,13 @@ __all__ = [
     "Alert",
     "AlertConfig",
     "AlertConfigError",
+    "Budget",
     "Delivery",
     "Finding",
     "deliver",
     "email_message",
     "redact",
     "redact_url",
+    "target_of",
     "webhook_body",
 ]

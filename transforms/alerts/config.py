@@ -36,7 +36,11 @@ ENV_VARS: dict[str, str] = {
     "NIANBAO_SMTP_TO": "smtp_to",
     "NIANBAO_SMTP_SECURITY": "smtp_security",
     "NIANBAO_REPORT_BASE_URL": "report_base_url",
+    "NIANBAO_ALERT_TIMEOUT": "timeout_seconds",
+    "NIANBAO_ALERT_DEADLINE": "deadline_seconds",
+    "NIANBAO_ALERT_TOTAL_DEADLINE": "total_deadline_seconds",
 }
+_NUMBER_KEYS = ("backoff_seconds", "timeout_seconds", "deadline_seconds", "total_deadline_seconds")
 
 # The TOML type each key must have; a string "25" for the port is a mistake, not a port.
 _TOML_TYPES: dict[str, tuple[type, ...]] = {
@@ -53,6 +57,8 @@ _TOML_TYPES: dict[str, tuple[type, ...]] = {
     "retries": (int,),
     "backoff_seconds": (int, float),
     "timeout_seconds": (int, float),
+    "deadline_seconds": (int, float),
+    "total_deadline_seconds": (int, float),
 }
 _SECRET_KEYS = ("webhook_url", "smtp_password")
 _TYPE_NAMES = {
@@ -85,7 +91,12 @@ class AlertConfig:
     report_base_url: str | None = None
     retries: int = 3
     backoff_seconds: float = 1.0
-    timeout_seconds: float = 10.0
+    timeout_seconds: float = 10.0  # one attempt, start to answer (not per read)
+    # All attempts of one sink for one alert, backoff included; then all alerting of a run.
+    # A sink stuck in a trickle or silence costs at most deadline_seconds, and a run's alerting
+    # at most total_deadline_seconds, after the data is published.
+    deadline_seconds: float = 15.0
+    total_deadline_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if isinstance(self.smtp_to, list):
@@ -197,6 +208,11 @@ def _from_env(var: str, key: str, raw: str) -> Any:
                 f"{var} must be a port number between 1 and 65535, got {raw!r}", key
             )
         return int(raw)
+    if key in _NUMBER_KEYS:
+        try:
+            return float(raw)
+        except ValueError:
+            raise AlertConfigError(f"{var} must be a number of seconds, got {raw!r}", key) from None
     return raw
 
 
@@ -232,11 +248,10 @@ def _check_numbers(config: AlertConfig) -> None:
         raise AlertConfigError(
             f"backoff_seconds must be 0 or more, got {config.backoff_seconds!r}", "backoff_seconds"
         )
-    if not config.timeout_seconds > 0:
-        raise AlertConfigError(
-            f"timeout_seconds must be more than 0, got {config.timeout_seconds!r}",
-            "timeout_seconds",
-        )
+    for key in ("timeout_seconds", "deadline_seconds", "total_deadline_seconds"):
+        value = getattr(config, key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise AlertConfigError(f"{key} must be more than 0, got {value!r}", key)
 
 
 def _check_webhook(url: str | None) -> None:

@@ -79,8 +79,13 @@ _UNSUPPORTED_WHY = {
 
 
 def file_format(path: Path) -> str:
+    """The format's name; an unknown extension as it is (bytes that are not UTF-8, kept by the
+    path as surrogate escapes, shown as \\xNN: a valid string, the same in every run)."""
     suffix = path.suffix.lower()
-    return FORMATS.get(suffix, (suffix.lstrip(".") or "no extension", None))[0]
+    unknown = (
+        suffix.lstrip(".").encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    )
+    return FORMATS.get(suffix, (unknown or "no extension", None))[0]
 
 
 def read_document(path: Path, data: bytes) -> Document:
