@@ -10,6 +10,10 @@ when the check holds, 1 when it fails), judged by the same Great Expectations su
   last year's table).
 - `semantic_fees_in_10k_yuan`: table 二's 行政事业性收费 amount is in 万元; a cell printed with
   the unit 元 (and not 万元) is a yuan figure typed into a 10⁴ column.
+- `semantic_plausible_value`: no count or amount of a report reaches `IMPLAUSIBLE` (10¹⁰: ten
+  billion requests, items or 万元); such a number is a typing or reading defect, and past 2⁵³ a
+  DOUBLE no longer holds it exactly. Judged only where a report prints one (a row per report
+  that does, listing the cells).
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ SEMANTIC_RULES = {
     "semantic_table_year": "统计表所列年度与报告年度一致 (the table's period is the report year)",
     "semantic_town_rules": "乡镇、街道不制发规章 (a town or street office issues no 规章)",
     "semantic_fees_in_10k_yuan": "行政事业性收费以万元填报 (fees are in 万元, not 元)",
+    "semantic_plausible_value": "数值在合理范围内 (no count or amount reaches ten billion)",
 }
+IMPLAUSIBLE = 1e10
 _TOWN = re.compile(r"(?:乡|镇|街道|街道办事处)(?:人民政府)?$")
 _FEES = "proactive.fees.amount_10k_yuan"
 _HEADER_YEAR = r"((?:19|20)\d\d)\s*年"
+_SHOWN = 5  # offending cells named in a message
 
 
 def _row(report_id: str, rule_id: str, locators: list[str], message: str) -> dict:
@@ -115,6 +122,17 @@ def _year_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _implausible_rows(obs: pd.DataFrame) -> list[dict]:
+    huge = obs[obs["value"].ge(IMPLAUSIBLE).fillna(False).astype(bool)]
+    out = []
+    for report_id, cells in sorted(_by_report(huge, ["raw_value", "locator"]).items()):
+        shown = "; ".join(f"{text!r} at {at}" for text, at in cells[:_SHOWN])
+        more = f" and {len(cells) - _SHOWN} more" if len(cells) > _SHOWN else ""
+        message = f"{len(cells)} values of ten billion or more: {shown}{more}"
+        out.append(_row(report_id, "semantic_plausible_value", [at for _, at in cells], message))
+    return out
+
+
 def evaluate_semantic(observations: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     """One row per applicable semantic check per report."""
     parsed = reports[reports["status"].isin(REPORT_READ)]
@@ -122,6 +140,7 @@ def evaluate_semantic(observations: pd.DataFrame, reports: pd.DataFrame) -> pd.D
         _town_rows(observations, parsed)
         + _fee_rows(observations)
         + _year_rows(observations, parsed)
+        + _implausible_rows(observations[observations["report_id"].isin(parsed["report_id"])])
     )
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
         {"expected": "float64", "actual": "float64", "violation": "float64"}

@@ -43,13 +43,31 @@ _RULE_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 # A "cell" longer than this is prose with a stray separator in it ("《我为群众办实事|食用农产品
 # 快速检测结果天天报》" inside a page of flattened text), not a table row.
 _MAX_CELL = 200
+# A report's statistics tables have tens of rows, a long provincial one some hundreds.
+MAX_TABLE_ROWS = 5000
 
 
 def read(path: Path, data: bytes) -> Document:
     """Decode report text; see the module docstring."""
     text, encoding = decode_text(data)
     lines = tuple(text.splitlines())
-    return Document(lines, encoding, "text", tuple(_tables(lines)))
+    within, errors = _bounded(lines)
+    return Document(lines, encoding, "text", tuple(_tables(within)), errors)
+
+
+def _bounded(lines: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lines tables are looked for in: all of them, unless they hold more table rows than
+    any report's statistics tables (`MAX_TABLE_ROWS`); then those up to that row, the rest read
+    as text only (a file of hundreds of thousands of tab-separated rows is a data dump, and
+    building its grid would take gigabytes)."""
+    rows = 0
+    for number, line in enumerate(lines):
+        rows += _cells(line) is not None
+        if rows > MAX_TABLE_ROWS:
+            where = f"line {number + 1} on"
+            why = f"more than {MAX_TABLE_ROWS} table rows: not read as tables ({where})"
+            return lines[:number], (f"tables: {why}",)
+    return lines, ()
 
 
 def _cells(line: str) -> list[str] | None:

@@ -497,3 +497,36 @@ def test_a_real_report_cut_anywhere_gives_a_document_or_a_read_error(fixture):
             _read(fixture.name, data[:cut])
         except ReadError:
             pass
+
+
+# --- a text file of hundreds of thousands of table rows ------------------------------------
+
+
+def test_table_rows_beyond_any_report_are_text_only_and_the_rest_is_kept():
+    from transforms.readers.text import MAX_TABLE_ROWS
+
+    row = "一、本年新收政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1\n"
+    document = _read("rows.txt", ("报告正文\n" + row * (MAX_TABLE_ROWS + 10)).encode())
+    assert sum(len(t.rows) for t in document.tables) == MAX_TABLE_ROWS
+    assert document.errors == (
+        f"tables: more than {MAX_TABLE_ROWS} table rows: not read as tables "
+        f"(line {MAX_TABLE_ROWS + 2} on)",
+    )
+    assert len(document.lines) == MAX_TABLE_ROWS + 11  # every line is kept as text
+    small = _read("rows.txt", (row * 10).encode())
+    assert (len(small.tables[0].rows), small.errors) == (10, ())
+
+
+def test_a_45_mb_file_of_table_rows_is_read_within_the_parse_bounds(tmp_path):
+    """Under the 50 MB cap, 750,000 tab-separated rows used to need over 5 GiB and died in its
+    worker ("exited unexpectedly"): now the report is partial, read within the 2 GiB bound."""
+    from transforms.ingest import parse_bounds, parse_files
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    row = "一、本年新收政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1\n".encode()
+    (raw / "dump.txt").write_bytes(row * (45 * 2**20 // len(row)))
+    bounds = parse_bounds({"NIANBAO_WORKERS": "1"})
+    (result,) = parse_files([raw / "dump.txt"], raw, bounds).values()
+    assert result.report["status"] == "partial", result.report["error"]
+    assert "more than 5000 table rows" in result.report["error"]
