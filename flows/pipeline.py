@@ -73,9 +73,14 @@ class Run:
 
 @task(cache_policy=NO_CACHE)
 def scan(run: Run):
-    """Load the last published state and decide which files must be read."""
+    """Load the last published state, verified, and decide which files must be read. A damaged
+    state file is named here and rebuilt from the raw files (nothing is reused); a damaged
+    history is kept aside and a new one started. What was found goes to the run's row."""
     progress.info("looking for changes under %s", run.raw)
     previous = curated.load_previous(run.curated, values=False)  # the bulk only if needed
+    damaged = (*previous.damaged, *curated.check_history(run.curated))
+    for note in damaged:
+        progress.warning("damaged state: %s", note)
     paths = discover(run.raw)
     reuse_from = incremental.Previous.empty() if run.full_refresh else previous
     todo = incremental.plan(
@@ -89,7 +94,7 @@ def scan(run: Run):
         todo.files_removed,
         len(todo.to_read),
     )
-    return previous, todo
+    return previous, todo, damaged
 
 
 def _files_read(done: int, total: int) -> None:
@@ -153,15 +158,18 @@ def run_expectations(evaluations, ingested, docs_dir: Path):
 
 
 @task(cache_policy=NO_CACHE)
-def write_parquet(frames: dict, curated_dir: Path, run_id: str):
+def write_parquet(frames: dict, curated_dir: Path, run_id: str | None):
+    """Each table beside its final name: nothing is published until `publish_warehouse`."""
     progress.info("writing Parquet")
-    return curated.write_all(frames, curated_dir, run_id)
+    return curated.stage_all(frames, curated_dir, run_id)
 
 
 @task(cache_policy=NO_CACHE)
-def publish_warehouse(parquet: dict, curated_dir: Path) -> Path:
+def publish_warehouse(parquet: dict, curated_dir: Path, run_id: str | None) -> Path:
+    """The warehouse built beside its name, then it, the staged Parquet files and the manifest
+    published in one step: every output is this run's, or all stay the previous run's."""
     progress.info("publishing the DuckDB warehouse")
-    return publish(parquet, curated_dir)
+    return publish(parquet, curated_dir, run_id)
 
 
 @task(cache_policy=NO_CACHE)
@@ -233,19 +241,19 @@ def _run(run: Run) -> RunSummary:
         progress.info("removed %d files left by an interrupted run", len(leftovers))
     if run.publish_to:
         fetch_state(run)
-    previous, todo = scan(run)
+    previous, todo, damaged = scan(run)
     files = runs.FileCounts(
         len(todo.paths), todo.files_new, todo.files_changed, todo.files_removed, len(todo.to_read)
     )
     if not todo.changed and not previous.reports.empty:
-        return _unchanged(run, previous, files)
+        return _unchanged(run, previous, files, damaged)
     if not previous.values_loaded:
         previous = curated.load_previous(run.curated)
     distributed = run.runner == "dask"
     fresh = _parse_distributed(todo, run.raw) if distributed else parse(todo, run.raw)
     ingested = incremental.assemble(todo, fresh, run.raw, previous)
     check_results = _checks(run, previous, ingested)
-    row = _row(run, files, ingested.reports, check_results, "completed")
+    row = _row(run, files, ingested.reports, check_results, "completed", error=_noted(damaged))
     row, alerts, alert = report(run, ingested, check_results, previous, row)
     frames = {
         "reports": ingested.reports,
@@ -259,13 +267,18 @@ def _run(run: Run) -> RunSummary:
     return _publish(run, parquet, alert, row, ingested.reports, n_observations, check_results)
 
 
-def _unchanged(run: Run, previous, files: runs.FileCounts) -> RunSummary:
+def _noted(damaged: tuple) -> str | None:
+    """Damaged state files, for `runs.error` of a run that completed all the same."""
+    return "damaged state, rebuilt: " + "; ".join(damaged) if damaged else None
+
+
+def _unchanged(run: Run, previous, files: runs.FileCounts, damaged: tuple) -> RunSummary:
     """Nothing changed under the raw folder: the published tables stand; only the run history
     (and any alert re-sent) is written, and the warehouse rebuilt from the same Parquet."""
     progress.info("no changes: the published tables stand")
     reports, check_results = previous.reports, previous.check_results
     ingested = incremental.Ingested(reports, previous.observations, previous.claims)
-    row = _row(run, files, reports, check_results, "no_changes")
+    row = _row(run, files, reports, check_results, "no_changes", error=_noted(damaged))
     row, alerts, alert = report(run, ingested, check_results, previous, row)
     history = write_parquet(_with_history(run, {}, row, alerts), run.curated, None)
     parquet = {**curated.published(run.curated), **history}
@@ -297,9 +310,9 @@ def _with_history(run: Run, frames: dict, row: dict, alerts) -> dict:
 
 
 def _publish(run: Run, parquet: dict, alert, row: dict, reports, n_obs: int, checks) -> RunSummary:
-    warehouse = publish_warehouse(parquet, run.curated)
+    warehouse = publish_warehouse(parquet, run.curated, run.run_id)
     if run.publish_to:
-        warehouse = upload_outputs(run, [p.name for p in parquet.values()])
+        warehouse = upload_outputs(run, [f"{name}.parquet" for name in parquet])
     send_alerts(run)  # only now: the data is out whatever the sinks do
     if alert is not None:
         _artifact(alert.markdown())

@@ -152,23 +152,28 @@ def send(
 
 def rewrite(curated_dir: Path, alerts: pd.DataFrame) -> list[Path]:
     """Replace `alerts.parquet` and the warehouse's `alerts` table with `alerts`, each built
-    beside its name and renamed into place, as publishing does: a reader keeps the file it
-    opened, a killed run leaves the published one. The warehouse is copied and only its alerts
-    rows replaced (DELETE and INSERT keep the comments), not rebuilt from every table."""
+    beside its name, then both published with the manifest in one step (`curated.commit`), as
+    publishing does: a reader keeps the file it opened, a killed run leaves the published
+    ones or finishes the flip. The warehouse is copied and only its alerts rows replaced
+    (DELETE and INSERT keep the comments), not rebuilt from every table."""
     path = curated_dir / "alerts.parquet"
-    (written,) = curated.write_all({"alerts": alerts}, curated_dir, curated.stamp(path)).values()
+    staged = curated.file_names(
+        curated.stage_all({"alerts": alerts}, curated_dir, curated.stamp(path))
+    )
     warehouse = curated_dir / WAREHOUSE
     if not warehouse.exists():  # a failed run: the previous warehouse (if any) stays as it was
-        return [written]
+        curated.commit(curated_dir, staged)
+        return [path]
     building = curated_dir / f".{WAREHOUSE}.{os.getpid()}.alerts.building"
     try:
         shutil.copyfile(warehouse, building)
-        _replace_alerts(building, written)
+        _replace_alerts(building, staged[path.name])
     except BaseException:
         building.unlink(missing_ok=True)
+        curated.discard(staged)
         raise
-    os.replace(building, warehouse)
-    return [written, warehouse]
+    curated.commit(curated_dir, {**staged, WAREHOUSE: building})
+    return [path, warehouse]
 
 
 def _replace_alerts(database: Path, parquet: Path) -> None:

@@ -52,6 +52,7 @@ class Previous:
     claims: pd.DataFrame
     check_results: pd.DataFrame
     values_loaded: bool = True  # False: observations and claims left unread (see curated)
+    damaged: tuple[str, ...] = ()  # what was found damaged: then nothing is reused
 
     @classmethod
     def empty(cls) -> Previous:
@@ -114,7 +115,7 @@ def plan(
 ) -> Plan:
     """Hash every file and decide what must be read; files refused unread are decided here."""
     paths = tuple(paths)
-    reusable = _reusable(previous, parser_version(catalogue))
+    reusable = {} if previous.damaged else _reusable(previous, parser_version(catalogue))
     live = previous.reports[previous.reports["status"] != "withdrawn"]
     before = dict(zip(live["source_file"], live["sha256"], strict=True))
     outcome = {

@@ -5,7 +5,8 @@ In: a curated target URL such as `s3://bucket/prefix?endpoint_override=host:9000
 Out: a local staging folder mirroring it. The run works in the staging folder exactly as on a
 local target (lock, Parquet, warehouse built beside and renamed); before it, the previous state
 is downloaded; after it, the outputs are uploaded, Parquet first and `warehouse.duckdb` last, so
-a reader of the bucket never sees a warehouse newer than its Parquet files. Each object is
+a reader of the bucket never sees a warehouse newer than its Parquet files, and `manifest.json`
+after them all. Each object is
 written whole (an S3 PUT is atomic per object). The lock holds per staging folder: two machines
 publishing to one bucket must be kept apart by their scheduler.
 
@@ -25,7 +26,8 @@ import pyarrow.fs as pafs
 
 from transforms import schemas
 
-STATE_FILES = tuple(f"{name}.parquet" for name in schemas.TABLES)  # every published table
+MANIFEST = "manifest.json"  # transforms.curated.MANIFEST (not imported: curated imports much)
+STATE_FILES = (*(f"{name}.parquet" for name in schemas.TABLES), MANIFEST)
 
 
 def is_remote(target: str) -> bool:
@@ -75,13 +77,17 @@ def download_state(url: str, local: Path) -> list[str]:
             _copy(fs, info.path, pafs.LocalFileSystem(), str(tmp))
             os.replace(tmp, local / name)
             fetched.append(name)
+        elif name == MANIFEST:  # a local manifest would not describe the fetched files
+            (local / name).unlink(missing_ok=True)
     return fetched
 
 
 def upload(local: Path, url: str, relative: list[str]) -> list[str]:
-    """Upload `local/<each relative path>` to `url/<same path>`, in the order given."""
+    """Upload `local/<each relative path>` to `url/<same path>`, in the order given, and then the
+    manifest, when `local` has one: it always describes the files uploaded before it."""
     fs, base = filesystem(url)
-    for rel in relative:
+    manifest = [MANIFEST] if (local / MANIFEST).exists() and MANIFEST not in relative else []
+    for rel in [*relative, *manifest]:
         target = f"{base}/{rel}"
         fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
         _copy(pafs.LocalFileSystem(), str(local / rel), fs, target)

@@ -4,11 +4,12 @@ In: the Parquet paths (one per table in `schemas.TABLES`). Out: `warehouse.duckd
 explicit DDL from the schemas, the analyst views, and a comment on every table, view and column.
 
 Safety: the new file is built beside the old one and renamed into place (an atomic rename on
-one file system): a reader holding the old file keeps reading the old state, and a run killed
-while building leaves the previous warehouse whole. The file is written with storage
-compatibility v1.4.0, so DuckDB 1.4+ clients (what many analysts have) open it as well as 2.x.
-Nothing from a report is ever pasted into SQL: data enters only as our own Parquet files, read by
-DuckDB with the path as a query parameter.
+one file system) together with the run's Parquet files and the manifest (`curated.commit`): a
+reader holding the old file keeps reading the old state, a run killed while building leaves
+every previous output whole, and a build that fails (a full disk) replaces nothing. The file is
+written with storage compatibility v1.4.0, so DuckDB 1.4+ clients (what many analysts have) open
+it as well as 2.x. Nothing from a report is ever pasted into SQL: data enters only as our own
+Parquet files, read by DuckDB with the path as a query parameter.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from transforms import schemas
+from transforms import curated, schemas
 
 WAREHOUSE_NAME = "warehouse.duckdb"
 STORAGE_COMPATIBILITY = "v1.4.0"
@@ -257,20 +258,38 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'COMMENT ON COLUMN "{name}"."{column}" IS {_quote(text)}')
 
 
-def publish(parquet: dict[str, Path], curated_dir: Path) -> Path:
-    """Build the warehouse beside the old one from `parquet`, then swap it into place."""
+def publish(parquet: dict[str, Path], curated_dir: Path, run_id: str | None = None) -> Path:
+    """Build the warehouse beside the old one from `parquet` (table → its file: published, or
+    staged beside its name by `curated.stage_all`), then publish it and the staged files as one
+    step (`curated.commit`). If anything fails before that, the staged files are removed and
+    every output stays the previous run's."""
     final = curated_dir / WAREHOUSE_NAME
     clear_stale_builds(curated_dir)
     building = curated_dir / f".{WAREHOUSE_NAME}.{os.getpid()}.building"
     building.unlink(missing_ok=True)
+    staged = {
+        f"{name}.parquet": path for name, path in parquet.items() if path.name != f"{name}.parquet"
+    }
     try:
         _build(building, parquet)
         _fsync(building)
-    except BaseException:
+    except BaseException as exc:
         building.unlink(missing_ok=True)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)  # a failed commit's
+        curated.discard(staged)
+        if isinstance(exc, OSError) or _disk_error(exc):
+            raise curated.WriteFailed(
+                f"could not build {final}: {exc}; the previous outputs are intact"
+            ) from exc
         raise
-    os.replace(building, final)
+    curated.commit(curated_dir, {**staged, WAREHOUSE_NAME: building}, run_id)
     return final
+
+
+def _disk_error(exc: BaseException) -> bool:
+    """DuckDB reports a failed write (a full disk) as its own IOException, or as a
+    TransactionException when the commit cannot write its log; not as an OSError."""
+    return isinstance(exc, (duckdb.IOException, duckdb.TransactionException))
 
 
 def _build(path: Path, parquet: dict[str, Path]) -> None:
