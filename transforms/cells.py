@@ -64,6 +64,7 @@ class Cell:
     value: float | None
     status: str
     note: str = ""
+    exact: str | None = None  # the number's digits as printed ("12345678901234567890", "5.25")
 
 
 def _clean(text: str) -> str:
@@ -83,10 +84,11 @@ def parse_cell(text: str | None) -> Cell:
     had_footnote = footnoteless != raw
     norm = unicodedata.normalize("NFKC", footnoteless)
     if _PLAIN.match(norm) or _NEGATIVE.match(norm):
-        value = float(norm.replace(",", "").lstrip("+"))
+        digits = norm.replace(",", "").lstrip("+")
         if had_footnote:
-            return Cell(value, ANNOTATED, f"footnote mark {raw[len(footnoteless) :]!r}")
-        return Cell(value, NUMBER)
+            note = f"footnote mark {raw[len(footnoteless) :]!r}"
+            return Cell(float(digits), ANNOTATED, note, digits)
+        return Cell(float(digits), NUMBER, exact=digits)
     if any(word in norm for word in _APPROX_WORDS):
         return Cell(None, APPROXIMATE, f"approximate: {raw!r}")
     return _annotated(norm, raw)
@@ -98,5 +100,6 @@ def _annotated(norm: str, raw: str) -> Cell:
         return Cell(None, UNREADABLE, f"not a number: {raw!r}")
     rest = match["rest"]
     if rest in _UNIT_WORDS or rest.startswith(("(", "（")):
-        return Cell(float(match["num"].replace(",", "")), ANNOTATED, f"printed {raw!r}")
+        digits = match["num"].replace(",", "")
+        return Cell(float(digits), ANNOTATED, f"printed {raw!r}", digits)
     return Cell(None, UNREADABLE, f"not a number: {raw!r}")

@@ -15,6 +15,7 @@ How a cell finds its code depends on the table it came from:
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
@@ -50,7 +51,8 @@ def _judged(cell: RawCell) -> Cell:
     if cell.status is None:
         return parse_cell(cell.text)
     if cell.status == DERIVED:
-        return Cell(parse_cell(cell.text).value, DERIVED, cell.note)
+        split = parse_cell(cell.text)
+        return Cell(split.value, DERIVED, cell.note, split.exact)
     return Cell(None, cell.status, cell.note)
 
 
@@ -66,12 +68,26 @@ def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd
         parsed = _judged(cell)
         unit = catalogue.indicator(code).unit if code else None
         rows.append(
-            (report_id, code, breakdown, parsed.value, parsed.status, cell.text, cell.label,
-             cell.group, cell.column, cell.section, unit, cell.locator, parsed.note or None)
+            (report_id, code, breakdown, parsed.value, _exact(parsed.exact), parsed.status,
+             cell.text, cell.label, cell.group, cell.column, cell.section, unit, cell.locator,
+             parsed.note or None)
         )  # fmt: skip
     names = schemas.OBSERVATIONS.names
     columns = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
     return columns_frame({n: columns.get(n, []) for n in names}, schemas.OBSERVATIONS)
+
+
+_EXACT_LIMIT = Decimal(10) ** (schemas.EXACT.precision - schemas.EXACT.scale)
+
+
+def _exact(digits: str | None) -> Decimal | None:
+    """The printed number as a Decimal for `value_exact`; None past what DECIMAL(38,6) holds
+    (such a number is a semantic_plausible_value finding anyway), never rounded to fit."""
+    if digits is None:
+        return None
+    number = Decimal(digits)
+    fits = abs(number) < _EXACT_LIMIT and -number.as_tuple().exponent <= schemas.EXACT.scale
+    return number if fits else None
 
 
 def _missing(v: object) -> bool:

@@ -22,6 +22,7 @@ def description(obj: pa.Schema | pa.Field) -> str:
 
 
 REPORT_READ = ("parsed", "partial")  # statuses of a report whose values are published
+EXACT = pa.decimal128(38, 6)  # observations.value_exact
 
 REPORTS = _schema(
     "One row per raw file seen in the run, read or not. status says what became of it and error "
@@ -100,7 +101,15 @@ OBSERVATIONS = _schema(
         "value",
         pa.float64(),
         "The number printed, in the indicator's unit; NULL unless value_status is number, "
-        "annotated or derived_from_flattened (a blank is not a zero).",
+        "annotated or derived_from_flattened (a blank is not a zero). DOUBLE: exact to 15 "
+        "digits; value_exact holds every digit.",
+    ),
+    _f(
+        "value_exact",
+        EXACT,
+        "The same number exactly as printed, as DECIMAL(38,6): counts exact to 32 digits, 万元 "
+        "amounts to 6 decimals. NULL where value is NULL, or for a number of more digits than "
+        "that (a semantic_plausible_value finding in any case).",
     ),
     _f(
         "value_status",

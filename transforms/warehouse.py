@@ -30,6 +30,7 @@ DUCKDB_TYPES = {
     pa.int64(): "BIGINT",
     pa.int32(): "INTEGER",
     pa.float64(): "DOUBLE",
+    pa.decimal128(38, 6): "DECIMAL(38,6)",
     pa.bool_(): "BOOLEAN",
     pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
