@@ -189,8 +189,4 @@ def _replace_alerts(database: Path, parquet: Path) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    fd = os.open(database, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    curated.fsync(database)

@@ -167,7 +167,8 @@ def _write_json(path: Path, content: dict) -> None:
         os.fsync(f.fileno())
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file (or a folder: its renames) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -213,7 +214,7 @@ def _flip(curated_dir: Path, journal: dict, manifest_temp: Path | None) -> None:
         _write_json(manifest_temp, {"run_id": journal.get("run_id"), "files": journal["files"]})
     os.replace(manifest_temp, curated_dir / MANIFEST)
     (curated_dir / JOURNAL).unlink()
-    _fsync(curated_dir)  # the renames themselves durable
+    fsync(curated_dir)  # the renames themselves durable
 
 
 def finish_flip(curated_dir: Path) -> bool:
@@ -371,7 +372,7 @@ def stage_all(
         for name, frame in frames.items():
             table = _arrow(frame, schemas.TABLES[name], run_id)
             pq.write_table(table, staged[name], compression="zstd", write_page_checksum=True)
-            _fsync(staged[name])
+            fsync(staged[name])
     except OSError as exc:
         discard(staged)
         raise WriteFailed(

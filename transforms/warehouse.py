@@ -273,7 +273,7 @@ def publish(parquet: dict[str, Path], curated_dir: Path, run_id: str | None = No
     }
     try:
         _build(building, parquet)
-        _fsync(building)
+        curated.fsync(building)
     except BaseException as exc:
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".wal").unlink(missing_ok=True)  # a failed commit's
@@ -326,11 +326,3 @@ def clear_stale_builds(curated_dir: Path) -> list[Path]:
             leftover.unlink(missing_ok=True)
             removed.append(leftover)
     return removed
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -302,15 +302,27 @@ class Catalogue:
         # may begin with a piece of the group column beside it ("要      他处理    求缴纳",
         # "缴纳费用、 处理")
         for piece in dict.fromkeys((label, _COLUMN_GAP.split(label.strip())[0])):
-            key = normalise_label(piece)
+            code = self._cut(family, normalise_label(piece))
+            if code is not None:
+                return code
+        return None
+
+    @cached_property
+    def _cut(self):
+        """family, cut key → the one indicator whose aliases begin with it (memoised: the same
+        cut labels recur in every report a converter made)."""
+
+        def cut(family: str, key: str) -> str | None:
+            if len(key) < CUT_MIN:
+                return None
             codes = {
                 a.indicator
                 for a in self.aliases
                 if a.template == family and a.label.startswith(key) and a.label != key
             }
-            if len(key) >= CUT_MIN and len(codes) == 1:
-                return codes.pop()
-        return None
+            return codes.pop() if len(codes) == 1 else None
+
+        return lru_cache(maxsize=_MEMO)(cut)
 
     def _find(self, family: str, key_group: str, key_label: str) -> str | None:
         candidates = [a for a in self._aliases_by_label.get(key_label, ()) if a.template == family]

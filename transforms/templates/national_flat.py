@@ -93,6 +93,7 @@ class _Text:
         self.lines = [_clean(unicodedata.normalize("NFKC", line)) for line in lines]
         self.text = " ".join(self.lines)
         self.starts = list(itertools.accumulate((len(x) + 1 for x in self.lines), initial=0))
+        self.request_rows: list[_Row] | None = None  # table 三's rows, found once (`_table3`)
 
     def locator(self, offset: int, length: int) -> str:
         line = next(i for i, s in enumerate(self.starts[1:]) if offset < s)
@@ -222,9 +223,17 @@ def _rows_kept(doc: _Text, catalogue: Catalogue) -> bool:
     """Whether table 三 came out with every row's numbers in its row: each row found prints
     seven space-separated numbers that satisfy 总计 = the six. Then the text keeps the table's
     rows, and table 四's numbers, printed apart, are its cells even where they do not add up."""
-    rows = _rows(doc.text, catalogue)
-    _requeue(rows)
+    rows = _table3(doc, catalogue)
     return bool(rows) and all(_adds_up(r.run) for r in rows)
+
+
+def _table3(doc: _Text, catalogue: Catalogue) -> list[_Row]:
+    """Table 三's rows with labels printed before their numbers placed (`_requeue`), found once
+    per document: table 三's cells and table 四's reading both need them."""
+    if doc.request_rows is None:
+        doc.request_rows = _rows(doc.text, catalogue)
+        _requeue(doc.request_rows)
+    return doc.request_rows
 
 
 def _adds_up(run: str) -> bool:
@@ -421,8 +430,7 @@ def _distrust(rows: list[_Row], verdicts: list, spanned: set[int]) -> list:
 
 
 def _request_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
-    rows = _rows(doc.text, catalogue)
-    _requeue(rows)
+    rows = _table3(doc, catalogue)
     out = []
     for row, verdicts in zip(rows, _request_verdicts(rows), strict=True):
         locator = doc.locator(row.start, len(row.run))
