@@ -34,7 +34,7 @@ format: setup
 # through the real pipeline; medians to bench.json. BENCH_ARGS="--with-server" adds the figures
 # against a running Prefect server; BENCH_ARGS="--sizes 1000 --repeat 1" for a quick look.
 bench: setup
-	$(BIN)/python -m flows.bench $(BENCH_ARGS)
+	$(BIN)/python -m devtools.bench $(BENCH_ARGS)
 
 # Re-resolve the lock file (needs uv: `pip install uv`); commit the result.
 lock:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from expectations.suites import ExpectationSpec, SuiteSpec
 from transforms import schemas
-from transforms.normalise import to_frame
+from transforms.schemas import to_frame
 
 _MAX_LISTED = 10  # offending cells listed in one message
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from transforms import completeness
 from transforms.catalogue import Catalogue
-from transforms.cells import READ_STATUSES
-from transforms.crossyear import CONFLICT_RULES, CROSS_YEAR_RULES
-from transforms.semantic import SEMANTIC_RULES
+from transforms.checks import completeness
+from transforms.checks.crossyear import CONFLICT_RULES, CROSS_YEAR_RULES
+from transforms.checks.semantic import SEMANTIC_RULES
+from transforms.extract.cells import READ_STATUSES
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.raw.is_dir():
         print(f"nianbao: error: --raw {args.raw} is not a folder", file=sys.stderr)
         return 2
-    from transforms.alerts import AlertConfig, AlertConfigError
+    from transforms.quality.alerts import AlertConfig, AlertConfigError
 
     config = _config_file(args)
     try:  # a broken configuration is bad usage: say so before starting anything
@@ -219,7 +219,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"nianbao: error: alert configuration: {exc}", file=sys.stderr)
         return 2
     _prefect_env(args.verbose)
-    from flows import reaper
+    from transforms.run import reaper
 
     logger = logging.getLogger("nianbao.progress")
     logger.setLevel(logging.INFO)
@@ -247,8 +247,8 @@ def _run_flow(args: argparse.Namespace, config: Path | None) -> int:
     """Run the flow; its summary printed and 0, or the exit code of how it ended."""
     from prefect.exceptions import TerminationSignal
 
-    from flows.lock import RunLocked
     from flows.pipeline import nianbao_pipeline  # Prefect reads its settings on import
+    from transforms.run.lock import RunLocked
 
     flow = nianbao_pipeline
     if args.runner == "dask":
@@ -298,8 +298,8 @@ def _stopped(signum: int, _frame) -> None:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    from transforms.sql import QueryFailed, RefusedQuery, run_query
-    from transforms.warehouse import WAREHOUSE_NAME
+    from transforms.store.sql import QueryFailed, RefusedQuery, run_query
+    from transforms.store.warehouse import WAREHOUSE_NAME
 
     path = args.curated / WAREHOUSE_NAME
     if not path.is_file():
@@ -342,7 +342,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from transforms.synth import generate
+    from devtools.synth import generate
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     if args.n < 1 or not 0 <= args.defect_rate <= 1:
@@ -360,7 +360,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from transforms.runs import status_text
+    from transforms.run.history import status_text
 
     print(status_text(args.curated, args.last))
     return 0
@@ -368,7 +368,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _docs(args: argparse.Namespace) -> int:
     from transforms.catalogue import default
-    from transforms.warehouse_docs import render
+    from transforms.store.dictionary import render
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(default()) + "\n", encoding="utf-8")

@@ -32,26 +32,29 @@ from prefect.runtime import flow_run
 from expectations.preload import preload
 from expectations.runner import validate
 from expectations.suites import all_suites
-from flows.lock import run_lock
-from transforms import alerting, curated, findings, incremental, remote, runs
 from transforms import catalogue as catalogue_module
-from transforms.alerts import AlertConfig
-from transforms.completeness import evaluate_completeness
-from transforms.crossyear import evaluate_conflicts, evaluate_cross_year
-from transforms.ingest import (
+from transforms.checks.completeness import evaluate_completeness
+from transforms.checks.crossyear import evaluate_conflicts, evaluate_cross_year
+from transforms.checks.identities import combine, evaluate_rules
+from transforms.checks.narrative import evaluate_narrative
+from transforms.checks.semantic import evaluate_semantic
+from transforms.quality import alerting, findings
+from transforms.quality.alerts import AlertConfig
+from transforms.quality.report import render_quality_report, write_quality_report
+from transforms.quality.summary import RunSummary, summarise
+from transforms.run import history as runs
+from transforms.run import incremental
+from transforms.run.ingest import (
     discover,
     max_file_bytes,
     parse_bounds,
     parse_files,
     parser_version,
 )
-from transforms.narrative import evaluate_narrative
-from transforms.quality_report import render_quality_report, write_quality_report
-from transforms.reconcile import combine, evaluate_rules
-from transforms.semantic import evaluate_semantic
-from transforms.summary import RunSummary, summarise
-from transforms.warehouse import WAREHOUSE_NAME as WAREHOUSE
-from transforms.warehouse import publish
+from transforms.run.lock import run_lock
+from transforms.store import curated, remote
+from transforms.store.warehouse import WAREHOUSE_NAME as WAREHOUSE
+from transforms.store.warehouse import publish
 
 progress = logging.getLogger("nianbao.progress")
 DASK_CHUNK = 200  # files per Dask task: few enough tasks for Prefect, enough to spread

@@ -15,7 +15,7 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
-from transforms import schemas  # noqa: E402  (after the Prefect environment above)
+from transforms import schemas  # noqa: E402  (after the Prefect environment above
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # the tables a run's data lives in (runs and alerts differ from run to run by design)

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from transforms import catalogue
-from transforms.cells import READ_STATUSES
+from transforms.extract.cells import READ_STATUSES
 
 T3_ROWS = {
     "new": "new_received",

@@ -6,6 +6,9 @@ them. Types are never inferred at a boundary.
 
 from __future__ import annotations
 
+import math
+
+import pandas as pd
 import pyarrow as pa
 
 
@@ -41,7 +44,7 @@ REPORTS = _schema(
         "folder) that is not UTF-8 is shown by its GB18030 reading plus ' [name in GB18030]', "
         "else with each undecodable byte as \\xNN (a backslash doubled) plus ' [name not "
         "UTF-8]': the same name gives the same text in every run, and "
-        "transforms.ingest.raw_path turns it back into the file's path.",
+        "transforms.run.ingest.raw_path turns it back into the file's path.",
         False,
     ),
     _f("sha256", pa.string(), "SHA-256 of the raw file's bytes.", False),
@@ -350,3 +353,17 @@ TABLES: dict[str, pa.Schema] = {
 def empty_frame(schema: pa.Schema):
     """An empty pandas frame with the schema's columns and dtypes."""
     return schema.empty_table().to_pandas()
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a frame as dicts, missing values as None (pandas reads them as NaN or NaT)."""
+    return [{k: None if _missing(v) else v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def to_frame(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
+    """Rows (dicts) → a pandas frame typed by `schema` (no inference)."""
+    return pa.Table.from_pylist(rows, schema=schema).to_pandas()

@@ -14,8 +14,8 @@ from expectations.runner import validate
 from expectations.suites import all_suites
 from tests.conftest import mutate_lines
 from transforms.catalogue import default
-from transforms.ingest import ingest_files
-from transforms.reconcile import evaluate_rules
+from transforms.checks.identities import evaluate_rules
+from transforms.run.ingest import ingest_files
 
 # Line numbers of the seed's cells. Each case: {line: new cell text} → the one check that fails.
 BREAKS = {

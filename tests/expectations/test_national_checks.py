@@ -10,10 +10,10 @@ from expectations.runner import validate
 from expectations.suites import all_suites
 from tests.conftest import FIXTURES
 from transforms.catalogue import default
-from transforms.ingest import ingest_files
-from transforms.narrative import evaluate_narrative
-from transforms.reconcile import combine, evaluate_rules
-from transforms.semantic import evaluate_semantic
+from transforms.checks.identities import combine, evaluate_rules
+from transforms.checks.narrative import evaluate_narrative
+from transforms.checks.semantic import evaluate_semantic
+from transforms.run.ingest import ingest_files
 
 FILES = [
     "huaian_shi_2024.pdf",

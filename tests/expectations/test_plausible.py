@@ -7,9 +7,9 @@ from expectations.runner import validate
 from expectations.suites import identity_suite
 from tests.conftest import mutate_lines
 from transforms.catalogue import default
-from transforms.ingest import ingest_files
-from transforms.reconcile import combine, evaluate_rules
-from transforms.semantic import evaluate_semantic
+from transforms.checks.identities import combine, evaluate_rules
+from transforms.checks.semantic import evaluate_semantic
+from transforms.run.ingest import ingest_files
 
 TRAINING = 63  # the seed's line of 举办培训次数 (108), a cell no identity adds up
 

@@ -19,12 +19,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.lock import run_lock
 from flows.pipeline import nianbao_pipeline
 from tests.conftest import SEED, mutate_lines, warehouse_tables
 from tests.servers import closed_port, start_webhook, stop_webhook
-from transforms import alerting, schemas
-from transforms.alerts import Alert, AlertConfig, Budget, deliver
+from transforms import schemas
+from transforms.quality import alerting
+from transforms.quality.alerts import Alert, AlertConfig, Budget, deliver
+from transforms.run.lock import run_lock
 
 TRICKLE_HTTP = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 TRICKLE_SMTP = b"220 trickle.example.org ESMTP at two seconds a byte\r\n"
@@ -183,7 +184,7 @@ def test_deadlines_come_from_the_environment_and_are_checked(tmp_path):
     config = AlertConfig.load(None, environ)
     assert (config.deadline_seconds, config.total_deadline_seconds) == (7.5, 20.0)
     assert (AlertConfig().deadline_seconds, AlertConfig().total_deadline_seconds) == (15, 30)
-    from transforms.alerts import AlertConfigError
+    from transforms.quality.alerts import AlertConfigError
 
     with pytest.raises(AlertConfigError, match="NIANBAO_ALERT_DEADLINE must be a number"):
         AlertConfig.load(None, {"NIANBAO_ALERT_DEADLINE": "soon"})

@@ -17,9 +17,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from flows import reaper
 from tests.conftest import FIXTURES, SEED
-from transforms import curated
+from transforms.run import reaper
+from transforms.store import curated
 
 NIANBAO = Path(sys.executable).with_name("nianbao")
 GONE_WITHIN = 10.0  # seconds: the issue's bound for every process of a killed run
@@ -75,7 +75,7 @@ def _children_once_parsing(run: subprocess.Popen) -> list[psutil.Process]:
     """The run's descendants once its parse workers are up (the watchdog not among them)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        tree = [p for p in _tree(run.pid) if "flows.reaper" not in " ".join(p.cmdline())]
+        tree = [p for p in _tree(run.pid) if "transforms.run.reaper" not in " ".join(p.cmdline())]
         if len(tree) >= 2:  # the forkserver and at least one worker
             return tree
         time.sleep(0.1)

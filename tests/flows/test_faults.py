@@ -30,9 +30,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from flows.lock import LOCK_NAME, RunLocked, run_lock
 from flows.pipeline import nianbao_pipeline
 from tests.conftest import FIXTURES, SEED, mutate_lines, warehouse_tables
+from transforms.run.lock import LOCK_NAME, RunLocked, run_lock
 
 NIANBAO = Path(sys.executable).parent / "nianbao"
 BAD = FIXTURES / "bad"

@@ -23,7 +23,7 @@ import pytest
 
 from flows.pipeline import nianbao_pipeline
 from tests.conftest import SEED, mutate_lines
-from transforms.ingest import GB18030_MARK, NOT_UTF8_MARK, raw_path
+from transforms.run.ingest import GB18030_MARK, NOT_UTF8_MARK, raw_path
 
 GBK_NAME = "年报 2012".encode("gbk") + b".txt"
 GBK_FOLDER = "附件".encode("gbk")

@@ -14,7 +14,7 @@ import pytest
 from flows.pipeline import nianbao_pipeline
 from tests.conftest import DATA_TABLES, FIXTURES, SEED
 from transforms import schemas
-from transforms.warehouse import VIEWS
+from transforms.store.warehouse import VIEWS
 
 CORE = {
     "requests_received": 10348,
@@ -224,7 +224,7 @@ def test_nianbao_sql_reads_the_warehouse_read_only(run, capsys):
 
 def test_the_data_dictionary_is_current():
     from transforms.catalogue import default
-    from transforms.warehouse_docs import render
+    from transforms.store.dictionary import render
 
     committed = (Path(__file__).parents[2] / "docs" / "warehouse.md").read_text(encoding="utf-8")
     assert committed == render(default()) + "\n", "run `nianbao docs` and commit docs/warehouse.md"
@@ -258,7 +258,7 @@ def corpus_warehouse(prefect_api, tmp_path_factory):
 
 @pytest.mark.parametrize("number", range(1, 11))
 def test_each_documented_question_is_answered_on_real_reports(corpus_warehouse, number):
-    from transforms.warehouse_docs import QUESTIONS
+    from transforms.store.dictionary import QUESTIONS
 
     question, sql = QUESTIONS[number - 1]
     rows = corpus_warehouse.execute(sql).fetchall()
@@ -266,7 +266,7 @@ def test_each_documented_question_is_answered_on_real_reports(corpus_warehouse, 
 
 
 def test_documented_answers_spot_checked(corpus_warehouse):
-    from transforms.warehouse_docs import QUESTIONS
+    from transforms.store.dictionary import QUESTIONS
 
     growth = dict(
         ((body, year), value)

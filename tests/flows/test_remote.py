@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 from flows.pipeline import nianbao_pipeline
 from tests.conftest import FIXTURES, SEED
 from tests.servers import closed_port
-from transforms.remote import is_remote, shown
+from transforms.store.remote import is_remote, shown
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ import pytest
 
 from tests.conftest import FIXTURES, SEED
 from transforms import schemas
-from transforms.sql import QueryFailed, RefusedQuery, check_read_only, connect, run_query
-from transforms.warehouse import VIEWS, WAREHOUSE_NAME
+from transforms.store.sql import QueryFailed, RefusedQuery, check_read_only, connect, run_query
+from transforms.store.warehouse import VIEWS, WAREHOUSE_NAME
 
 NIANBAO = Path(sys.executable).parent / "nianbao"
 

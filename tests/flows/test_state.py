@@ -22,7 +22,8 @@ import pytest
 
 from flows.pipeline import nianbao_pipeline
 from tests.conftest import FIXTURES, SEED, warehouse_tables
-from transforms import curated, schemas
+from transforms import schemas
+from transforms.store import curated
 
 ROOT = Path(__file__).parents[2]
 OUTPUTS = [f"{t}.parquet" for t in schemas.TABLES] + ["warehouse.duckdb", "manifest.json"]
@@ -146,7 +147,9 @@ def test_a_damaged_history_is_kept_aside_and_a_new_one_started(published, tmp_pa
 PUBLISH = """
 import resource, signal, sys
 from pathlib import Path
-from transforms import curated, schemas, warehouse
+from transforms import schemas
+from transforms.store import curated
+from transforms.store import warehouse
 source, folder, limit, stage = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 frames = {t: curated.read_table(source / f"{t}.parquet", schemas.TABLES[t]) for t in schemas.TABLES}
 def limited():
@@ -215,7 +218,9 @@ def test_a_write_refused_at_any_file_replaces_no_output(
 KILL_IN_FLIP = """
 import os, signal, sys
 from pathlib import Path
-from transforms import curated, schemas, warehouse
+from transforms import schemas
+from transforms.store import curated
+from transforms.store import warehouse
 source, folder, after = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 frames = {t: curated.read_table(source / f"{t}.parquet", schemas.TABLES[t]) for t in schemas.TABLES}
 real, done = os.replace, []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
-from transforms.labels import normalise_group, normalise_label
+from transforms.extract.labels import normalise_group, normalise_label
 
 HERE = Path(__file__).parent
 RULE_OPS = ("=", "<=")

@@ -1,0 +1,95 @@
+"""Fujian provincial statistics form, before 2019 (福建省 政府信息公开情况统计表), read from tables
+with cells: HTML pages, PDFs (cell geometry), Word files, pipe or tab text tables.
+
+Used by Fujian bodies (平潭综合实验区 and its departments, 平潭县) for report years up to 2018.
+One table: 指标名称 | 计量单位 | value columns, rows 主动公开信息数 (其中 网站, 政府公报),
+受理依申请公开信息总数 (其中 the request channels), 对申请的答复总数 (其中 the outcomes),
+行政复议数, 行政诉讼数, 行政申诉、举报数, 收费减免金额. Rows and wording vary by year and
+body (2011–2013: six channels, 否决公开; 2014 on: 信函、传真 as one channel, 不予公开, 其他类型).
+
+Layout quirks handled:
+- the value columns are printed 本年度, "2017年度" (a year that need not be the report's: the
+  公安局's 2018 report prints 2017年度), "年末统计" (the only value column of some tables) and
+  历年累计; each cell keeps its header as printed, the catalogue maps it to `year`/`cumulative`;
+- the header is spaced for alignment ("指 标 名 称"), the unit column printed 计量单位 or 单位;
+- "其中" parts are numbered "其中：1、网站公开", then "2、政府公报公开" (or "1."): a numbered
+  row is a part of the last unnumbered row above it, which becomes its group;
+- merged cells (expanded by the readers) are kept once per printed cell, under the first
+  column they cover.
+Labels are kept as printed; numbers are read later (transforms.extract.cells).
+"""
+
+from __future__ import annotations
+
+import re
+
+from transforms.extract.labels import normalise_label
+from transforms.extract.readers import Document, Table, TableCell
+from transforms.extract.templates import ParsedTable, RawCell
+
+TEMPLATE = "fujian_pre2019"
+SECTION = "政府信息公开情况统计表"
+_HEADER_FIRST = "指标名称"
+_VALUE_HEADER = re.compile(r"^(?:本年度?|\d{4}年度?|年末统计|历年累计)$")
+_PART = re.compile(r"^\s*(?:其中|\d+\s*[.．、])")
+_NOTE = re.compile(r"^\s*注[：:]")
+
+
+def is_header_cell(text: str) -> bool:
+    """True for the form's first header cell (指标名称, however spaced)."""
+    return normalise_label(text) == _HEADER_FIRST
+
+
+def is_part(label: str) -> bool:
+    """True for a "其中" part ("其中：1、网站公开", "2.政府公报公开")."""
+    return bool(_PART.match(label))
+
+
+def _header_index(table: Table) -> int | None:
+    return next(
+        (i for i, row in enumerate(table.rows) if row and is_header_cell(row[0].text)),
+        None,
+    )
+
+
+def _value_columns(header: tuple[TableCell, ...]) -> list[tuple[int, str]]:
+    """(index, header as printed) of the value columns of the header row."""
+    return [
+        (i, cell.text.strip())
+        for i, cell in enumerate(header)
+        if _VALUE_HEADER.match(normalise_label(cell.text))
+    ]
+
+
+def detect(document: Document) -> bool:
+    """True when a table of the document has the form's header (指标名称 … value columns)."""
+    for table in document.tables:
+        index = _header_index(table)
+        if index is not None and _value_columns(table.rows[index]):
+            return True
+    return False
+
+
+def _table_cells(table: Table) -> list[RawCell]:
+    index = _header_index(table)
+    if index is None:
+        return []
+    columns = _value_columns(table.rows[index])
+    out, parent = [], ""
+    for row in table.rows[index + 1 :]:
+        label = row[0].text.strip() if row else ""
+        if not label or _NOTE.match(label):
+            continue
+        parent = parent if is_part(label) else label
+        group = parent if is_part(label) else ""
+        for i, column in columns:
+            if i >= len(row) or row[i].locator == row[i - 1].locator:
+                continue  # a merged cell: kept once, under the first column it covers
+            out.append(RawCell(SECTION, group, label, column, row[i].text, row[i].locator))
+    return out
+
+
+def parse(document: Document) -> ParsedTable:
+    """Every value cell of the form's tables with its label, group and column as printed."""
+    cells = [cell for table in document.tables for cell in _table_cells(table)]
+    return ParsedTable(TEMPLATE, tuple(cells))

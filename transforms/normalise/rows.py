@@ -1,0 +1,95 @@
+"""Normalise: a parsed table's printed cells → long observations with catalogue codes.
+
+In: `ParsedTable` (labels and cells as printed), the report id and the catalogue. Out: a
+DataFrame in the `observations` schema. Labels the catalogue does not know keep their row with
+indicator NULL, so that a check can report them with their locator; nothing is dropped.
+
+How a cell finds its code depends on the table it came from:
+- label tables (Jilin, national 三): the row label (and its group) through the aliases, the
+  column header through the column mapping;
+- national 二: `proactive.<item>.<measure>` from the row label and the column header;
+- national 四: the position in the printed row;
+- generic label/value tables: the label, where exactly one template family knows it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+
+from transforms import schemas
+from transforms.catalogue import Catalogue
+from transforms.extract.cells import DERIVED, Cell, parse_cell
+from transforms.extract.templates import ParsedTable, RawCell
+from transforms.extract.templates.generic import TEMPLATE as GENERIC
+
+
+def _code(
+    cell: RawCell, template: str, catalogue: Catalogue, appeals: dict[int, str]
+) -> tuple[str | None, str | None]:
+    """(indicator, breakdown) of one printed cell, None where the catalogue does not know it.
+    `appeals`: position → indicator of the template's table 四 (looked up once per table)."""
+    if cell.table == "appeals":
+        return appeals.get(cell.position), "total"
+    if cell.table == "proactive":
+        item = catalogue.proactive_code(template, "item", cell.label)
+        measure = catalogue.proactive_code(template, "measure", cell.column)
+        code = f"proactive.{item}.{measure}"
+        return (code if code in catalogue.codes else None), "total"
+    if template == GENERIC:
+        return catalogue.lookup_any(cell.label), "total"
+    code = catalogue.lookup(template, cell.group, cell.label)
+    code = code or catalogue.lookup_cut(template, cell.label)
+    return code, catalogue.breakdown(template, cell.column)
+
+
+def _judged(cell: RawCell) -> Cell:
+    """The parser's judgement where it made one (flattened splits), else the cell's own."""
+    if cell.status is None:
+        return parse_cell(cell.text)
+    if cell.status == DERIVED:
+        split = parse_cell(cell.text)
+        return Cell(split.value, DERIVED, cell.note, split.exact)
+    return Cell(None, cell.status, cell.note)
+
+
+def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd.DataFrame:
+    """One row per printed value cell, coded where the catalogue knows the label.
+
+    Rows are tuples in schema order, typed once as columns (one frame per report, thousands
+    per run: a dict per row and `from_pylist` cost more than the parsing)."""
+    appeals = {p.position: p.indicator for p in catalogue.positional(table.template, "appeals")}
+    rows = []
+    for cell in table.cells:
+        code, breakdown = _code(cell, table.template, catalogue, appeals)
+        parsed = _judged(cell)
+        unit = catalogue.indicator(code).unit if code else None
+        rows.append(
+            (report_id, code, breakdown, parsed.value, _exact(parsed.exact), parsed.status,
+             cell.text, cell.label, cell.group, cell.column, cell.section, unit, cell.locator,
+             parsed.note or None)
+        )  # fmt: skip
+    names = schemas.OBSERVATIONS.names
+    columns = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
+    return columns_frame({n: columns.get(n, []) for n in names}, schemas.OBSERVATIONS)
+
+
+_EXACT_LIMIT = Decimal(10) ** (schemas.EXACT.precision - schemas.EXACT.scale)
+
+
+def _exact(digits: str | None) -> Decimal | None:
+    """The printed number as a Decimal for `value_exact`; None past what DECIMAL(38,6) holds
+    (such a number is a semantic_plausible_value finding anyway), never rounded to fit."""
+    if digits is None:
+        return None
+    number = Decimal(digits)
+    fits = abs(number) < _EXACT_LIMIT and -number.as_tuple().exponent <= schemas.EXACT.scale
+    return number if fits else None
+
+
+def columns_frame(columns: dict[str, list], schema: pa.Schema) -> pd.DataFrame:
+    """Columns (name → values) → the same frame as `to_frame` of the rows, without building a
+    dict per row (the cheaper shape for code that makes thousands of rows)."""
+    return pa.Table.from_pydict(columns, schema=schema).to_pandas()

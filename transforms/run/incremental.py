@@ -1,0 +1,238 @@
+"""Incremental runs: what changed under the raw folder since the last run, and reuse of the rest.
+
+In: the paths found now, the previous run's frames (`Previous`), the parser version.
+Out: a `Plan` (which files must be read, which reports are reused from the previous run) and,
+once the files are read, the run's frames (`Ingested`).
+
+"Unchanged" is keyed on the file's content hash, its format and the parser version (parsers plus
+catalogue), never on its path or modification time: a file edited in place is read again, a file
+only renamed is not, and a new catalogue re-reads everything. A file that was removed keeps its
+`reports` row with status `withdrawn` (its values and checks are no longer published); nothing is
+deleted silently. The frames come out in one canonical order whatever was reused, so an
+incremental run and a full refresh over the same files give identical tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from transforms import schemas
+from transforms.catalogue import Catalogue
+from transforms.extract.readers import file_format
+from transforms.run.ingest import (
+    FileResult,
+    file_digest,
+    ingest_file,
+    mark_duplicate,
+    parser_version,
+    refusal,
+    source_name,
+)
+from transforms.schemas import REPORT_READ, records, to_frame
+
+WITHDRAWN = (
+    "the file was removed from the raw folder; this row is kept, its values and checks are no "
+    "longer published"
+)
+NOT_PRIMARY = ("duplicate", "withdrawn")
+RESPAN_KINDS = ("cross_year", "conflict")  # span reports: recomputed whenever anything changed
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The last published state (the curated Parquet files), or empty on a first run."""
+
+    reports: pd.DataFrame
+    observations: pd.DataFrame
+    claims: pd.DataFrame
+    check_results: pd.DataFrame
+    values_loaded: bool = True  # False: observations and claims left unread (see curated)
+    damaged: tuple[str, ...] = ()  # what was found damaged: then nothing is reused
+
+    @classmethod
+    def empty(cls) -> Previous:
+        return cls(
+            schemas.empty_frame(schemas.REPORTS),
+            schemas.empty_frame(schemas.OBSERVATIONS),
+            schemas.empty_frame(schemas.NARRATIVE_CLAIMS),
+            schemas.empty_frame(schemas.CHECK_RESULTS),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    paths: tuple[Path, ...]  # every file now, sorted
+    to_read: tuple[Path, ...]  # files whose content must be parsed
+    decided: Mapping[str, FileResult]  # source_file → result known without parsing
+    reused: frozenset[str]  # source files whose report is taken from the previous run
+    files_new: int
+    files_changed: int
+    files_removed: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.to_read or self.files_new or self.files_changed or self.files_removed)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    reports: pd.DataFrame
+    observations: pd.DataFrame
+    claims: pd.DataFrame
+    fresh_ids: frozenset[str] = field(default_factory=frozenset)  # reports parsed in this run
+
+
+def _source(path: Path, raw_dir: Path) -> str:
+    return source_name(path, raw_dir)  # the row's source_file, also for names not UTF-8
+
+
+def _reusable(previous: Previous, version: str) -> dict[tuple[str, str], dict]:
+    """(sha256, file format) → the previous report row read from that content by this version."""
+    rows = previous.reports
+    rows = rows[~rows["status"].isin(NOT_PRIMARY) & (rows["parser_version"] == version)]
+    rows = rows[rows["sha256"] != ""]
+    return {(r["sha256"], r["file_format"]): r for r in records(rows)}
+
+
+def _digest_or_none(path: Path, raw_dir: Path, max_bytes: int) -> str | None:
+    """The content hash of a file to be parsed, or None when ingest_file decides it unread
+    (a refused link, a file over the cap, a file that cannot be opened)."""
+    try:
+        if refusal(path, raw_dir) or path.stat().st_size > max_bytes:
+            return None
+        return file_digest(path)[0]
+    except OSError:
+        return None
+
+
+def plan(
+    paths: Iterable[Path], raw_dir: Path, previous: Previous, catalogue: Catalogue, max_bytes: int
+) -> Plan:
+    """Hash every file and decide what must be read; files refused unread are decided here."""
+    paths = tuple(paths)
+    reusable = {} if previous.damaged else _reusable(previous, parser_version(catalogue))
+    live = previous.reports[previous.reports["status"] != "withdrawn"]
+    before = dict(zip(live["source_file"], live["sha256"], strict=True))
+    outcome = {
+        s: e if isinstance(e, str) else None
+        for s, e in zip(live["source_file"], live["error"], strict=True)
+    }
+    to_read, decided, reused = [], {}, set()
+    new = changed = 0
+    for path in paths:
+        source = _source(path, raw_dir)
+        sha = _digest_or_none(path, raw_dir, max_bytes)
+        hit = reusable.get((sha, file_format(path)))
+        reason = None
+        if sha is None:  # refused unread: a new reason (e.g. another size cap) is a change
+            decided[source] = ingest_file(path, raw_dir, catalogue, max_bytes)
+            sha, reason = decided[source].report["sha256"], decided[source].report["error"]
+        elif hit is None:
+            to_read.append(path)
+        else:
+            decided[source] = FileResult({**hit, "source_file": source}, None)
+            reused.add(source)
+        new += source not in before
+        changed += source in before and (
+            before[source] != sha or (reason is not None and outcome[source] != reason)
+        )
+    now = {_source(p, raw_dir) for p in paths}
+    removed = sum(1 for s in before if s not in now)
+    return Plan(paths, tuple(to_read), decided, frozenset(reused), new, changed, removed)
+
+
+def _withdrawn(previous: Previous, present: set[str], ids: set[str]) -> list[dict]:
+    """Rows of reports whose file is gone (kept, marked withdrawn), unless the content lives on."""
+    gone = previous.reports[~previous.reports["source_file"].isin(present)]
+    return [
+        {**r, "status": "withdrawn", "error": WITHDRAWN}
+        for r in records(gone)
+        if r["report_id"] not in ids
+    ]
+
+
+def assemble(
+    plan_: Plan, fresh: Mapping[str, FileResult], raw_dir: Path, previous: Previous
+) -> Ingested:
+    """The run's frames: reused and freshly read reports, duplicates and withdrawn files marked."""
+    if plan_.reused and not previous.values_loaded:
+        raise ValueError("the previous state was loaded without its values: cannot reuse them")
+    rows, frames, claims, seen = [], [], [], {}
+    reused_ids, fresh_ids = set(), set()
+    for path in plan_.paths:
+        source = _source(path, raw_dir)
+        result = plan_.decided.get(source) or fresh[source]
+        first = seen.get(result.report["sha256"])
+        if first is not None and result.report["sha256"]:
+            result = mark_duplicate(result, first)
+        else:
+            seen[result.report["sha256"]] = result.report
+            if source in plan_.reused:
+                reused_ids.add(result.report["report_id"])
+            elif result.observations is not None:
+                fresh_ids.add(result.report["report_id"])
+                frames.append(result.observations)
+                claims += result.claims
+        rows.append(result.report)
+    present = {r["source_file"] for r in rows}
+    rows += _withdrawn(previous, present, {r["report_id"] for r in rows})
+    obs = previous.observations[previous.observations["report_id"].isin(reused_ids)]
+    old_claims = previous.claims[previous.claims["report_id"].isin(reused_ids)]
+    return Ingested(
+        reports=canonical(to_frame(rows, schemas.REPORTS), ["source_file"]),
+        observations=canonical(_concat([obs, *frames], schemas.OBSERVATIONS), ["report_id"]),
+        claims=canonical(
+            _concat(
+                [old_claims, to_frame(claims, schemas.NARRATIVE_CLAIMS)], schemas.NARRATIVE_CLAIMS
+            ),
+            ["report_id", "claim_no"],
+        ),
+        fresh_ids=frozenset(fresh_ids),
+    )
+
+
+def _concat(frames: list[pd.DataFrame], schema) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return schemas.empty_frame(schema)
+    return pd.concat(frames, ignore_index=True)[schema.names]
+
+
+def canonical(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """`frame` sorted by `keys`, stable (rows of one report keep their printed order)."""
+    return frame.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
+
+
+def live_reports(ingested: Ingested) -> pd.DataFrame:
+    """The reports published with values (parsed), for checks that span reports."""
+    return ingested.reports[ingested.reports["status"].isin(REPORT_READ)]
+
+
+def fresh_frames(ingested: Ingested) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(reports, observations, claims) of the reports parsed in this run: what must be checked."""
+    ids = ingested.fresh_ids
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["report_id"].isin(ids)]
+
+    return mine(live_reports(ingested)), mine(ingested.observations), mine(ingested.claims)
+
+
+def merge_checks(
+    previous: Previous,
+    ingested: Ingested,
+    new_checks: pd.DataFrame,
+    respan: Iterable[str] = RESPAN_KINDS,
+) -> pd.DataFrame:
+    """This run's check_results: the reused reports' rows, minus the kinds that span reports
+    (recomputed every time anything changed), plus the rows checked in this run."""
+    kept_ids = set(ingested.reports.loc[ingested.reports["status"].isin(REPORT_READ), "report_id"])
+    kept_ids -= ingested.fresh_ids
+    old = previous.check_results
+    old = old[old["report_id"].isin(kept_ids) & ~old["kind"].isin(list(respan))]
+    merged = _concat([old, new_checks], schemas.CHECK_RESULTS)
+    return canonical(merged, ["report_id", "kind", "check_id", "breakdown", "locator", "message"])

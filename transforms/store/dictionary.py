@@ -1,0 +1,139 @@
+"""The analysts' data dictionary, generated: docs/warehouse.md from the schemas, the views and
+the catalogue, with the example questions answered in SQL.
+
+In: nothing but the code's own definitions. Out: Markdown text. `nianbao docs` writes it; a test
+checks that the committed file is current and runs every example query on a real warehouse.
+"""
+
+from __future__ import annotations
+
+from transforms import schemas
+from transforms.catalogue import Catalogue
+from transforms.store.warehouse import DUCKDB_TYPES, VIEWS
+
+QUESTIONS: tuple[tuple[str, str], ...] = (
+    (
+        "What share of completed requests did each body refuse (不予公开), by year?",
+        """SELECT r.body, r.report_year,
+       sum(o.value) FILTER (WHERE o.indicator LIKE 'requests.withheld_%')
+         / nullif(sum(o.value) FILTER (WHERE o.indicator = 'requests.completed_total'), 0)
+         AS refusal_rate
+FROM observations o JOIN reports r USING (report_id)
+WHERE o.breakdown = 'total'
+GROUP BY ALL ORDER BY r.body, r.report_year;""",
+    ),
+    (
+        "Which bodies' tables do not add up, and where?",
+        """SELECT body, report_year, source_file, check_id, breakdown, expected, actual, locator
+FROM findings WHERE kind = 'identity' ORDER BY body, report_year, check_id;""",
+    ),
+    (
+        "Which refusal reasons grew most between two years?",
+        """SELECT o.indicator, r.report_year, sum(o.value) AS requests
+FROM observations o JOIN reports r USING (report_id)
+WHERE o.indicator LIKE 'requests.withheld_%' AND o.breakdown = 'total'
+GROUP BY ALL ORDER BY o.indicator, r.report_year;""",
+    ),
+    (
+        "How many requests did each body receive each year, and how did that change?",
+        """SELECT body, report_year, value AS requests_received, change_from_previous_year
+FROM body_year_series WHERE indicator = 'requests_received' ORDER BY body, report_year;""",
+    ),
+    (
+        "Which files could not be read, and why?",
+        """SELECT source_file, status, error FROM reports WHERE status <> 'parsed' ORDER BY 1;""",
+    ),
+    (
+        "Where does the prose contradict the tables?",
+        """SELECT body, report_year, check_id, expected AS table_value, actual AS prose_value,
+       message
+FROM findings WHERE kind = 'narrative' ORDER BY body, report_year;""",
+    ),
+    (
+        "Which cells could not be read with certainty (to check by hand)?",
+        """SELECT r.source_file, o.label_as_printed, o.column_as_printed, o.value_status,
+       o.raw_value, o.locator, o.evidence
+FROM observations o JOIN reports r USING (report_id)
+WHERE o.value_status IN ('ambiguous', 'unreadable', 'approximate', 'blank')
+ORDER BY 1, o.locator;""",
+    ),
+    (
+        "What share of requests was granted in full, per report?",
+        """PIVOT (SELECT report_id, body, report_year, indicator, value FROM core_indicators)
+ON indicator IN ('requests_granted', 'requests_completed') USING first(value);""",
+    ),
+    (
+        "How often were administrative reviews decided against the body (结果纠正)?",
+        """SELECT body, report_year, review_corrected, review_total,
+       review_corrected / nullif(review_total, 0) AS corrected_share
+FROM appeals ORDER BY body, report_year;""",
+    ),
+    (
+        "Which reports have the most findings?",
+        """SELECT source_file, body, report_year, checks_run, checks_failed, blank_cells,
+       ambiguous_cells, unmapped_labels
+FROM report_quality ORDER BY checks_failed DESC, source_file;""",
+    ),
+)
+
+
+def _columns(rows: list[tuple[str, str, str]]) -> list[str]:
+    out = ["| column | type | description |", "|---|---|---|"]
+    out += [f"| `{name}` | {type_} | {text.replace('|', '/')} |" for name, type_, text in rows]
+    return out
+
+
+def _table_section(name: str, schema) -> list[str]:
+    rows = [(f.name, DUCKDB_TYPES[f.type], schemas.description(f)) for f in schema]
+    return [f"### `{name}` (table)", "", schemas.description(schema), "", *_columns(rows), ""]
+
+
+def _view_section(name: str) -> list[str]:
+    comment, _, columns = VIEWS[name]
+    rows = [(column, "", text) for column, text in columns.items()]
+    return [f"### `{name}` (view)", "", comment, "", *_columns(rows), ""]
+
+
+def _catalogue_section(catalogue: Catalogue) -> list[str]:
+    out = [
+        "## Template families and indicator counts",
+        "",
+        "| template | family | indicators | rules |",
+    ]
+    out.append("|---|---|---|---|")
+    for t in catalogue.templates:
+        n = sum(1 for i in catalogue.indicators if i.template == t.family)
+        rules = len(catalogue.rules_for(t.template))
+        out.append(f"| `{t.template}` | `{t.family}` | {n} | {rules} |")
+    return [
+        *out,
+        "",
+        "Every code, label and unit: `SELECT * FROM indicators`; every rule: `FROM rules`.",
+        "",
+    ]
+
+
+def render(catalogue: Catalogue) -> str:
+    """docs/warehouse.md, generated (`nianbao docs`)."""
+    lines = [
+        "# The nianbao warehouse: data dictionary",
+        "",
+        "Generated by `nianbao docs` from `transforms/schemas.py`, the views in",
+        "`transforms/store/warehouse.py` and the catalogue; a test fails when it is out of date.",
+        "Open the warehouse read-only: `duckdb -readonly data/curated/warehouse.duckdb` or",
+        '`nianbao sql "…"`. `observations` holds totals and their parts side by side: never SUM a',
+        "whole column, pick indicators.",
+        "",
+        "## Tables",
+        "",
+    ]
+    for name, schema in schemas.TABLES.items():
+        lines += _table_section(name, schema)
+    lines += ["## Views", ""]
+    for name in VIEWS:
+        lines += _view_section(name)
+    lines += _catalogue_section(catalogue)
+    lines += ["## Questions analysts ask, answered in SQL", ""]
+    for number, (question, sql) in enumerate(QUESTIONS, start=1):
+        lines += [f"{number}. {question}", "", "```sql", sql, "```", ""]
+    return "\n".join(lines)
