@@ -5,7 +5,6 @@
     nianbao sql "SELECT …" [--curated DIR]
     nianbao status [--curated DIR] [--last N]
     nianbao serve [--cron "0 2 * * *"] [--timezone Asia/Shanghai] [--next N]
-    nianbao synth --n N --out DIR [--seed S] [--defect-rate R] [--formats text,flat,html]
     nianbao docs [--out docs/warehouse.md]
 
 Exit codes: 0 the run completed (even when reports failed checks: findings are data, not
@@ -137,28 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", default="nightly", help="deployment name (default nightly)")
     serve.add_argument(
         "--next", type=int, default=0, metavar="N", help="print the next N runs and exit"
-    )
-    synth = commands.add_parser(
-        "synth",
-        help="write a synthetic corpus of reports with a truth file (tests, benchmark)",
-        description="Write N realistic synthetic reports under OUT/reports/ (Jilin, Fujian and "
-        "national 2019/2021 forms; multi-year series; prose restating the tables) and their "
-        "truth under OUT/truth/ (values.csv, defects.csv, reports.csv). Deterministic per seed.",
-    )
-    synth.add_argument("--n", type=int, required=True, help="number of reports")
-    synth.add_argument("--out", type=Path, required=True, help="output folder")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    synth.add_argument(
-        "--defect-rate",
-        type=float,
-        default=0.0,
-        help="share of reports given an injected defect (default 0)",
-    )
-    synth.add_argument(
-        "--formats",
-        default="text,flat,html",
-        help="comma-separated file formats among text, flat, html, docx, pdf "
-        "(default text,flat,html)",
     )
     docs = commands.add_parser(
         "docs",
@@ -341,24 +318,6 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _synth(args: argparse.Namespace) -> int:
-    from devtools.synth import generate
-
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    if args.n < 1 or not 0 <= args.defect_rate <= 1:
-        print("nianbao: error: --n must be ≥ 1 and --defect-rate within 0..1", file=sys.stderr)
-        return 2
-    try:
-        done = generate(args.n, args.out, args.seed, args.defect_rate, formats)
-    except ValueError as exc:
-        print(f"nianbao: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {done.reports} reports to {done.reports_dir} and their truth to {done.truth_dir}")
-    print(f"formats: {done.by_format}; templates: {done.by_template}")
-    print(f"values: {done.values}; injected defects: {done.defects}; findings: {done.findings}")
-    return 0
-
-
 def _status(args: argparse.Namespace) -> int:
     from transforms.run.history import status_text
 
@@ -383,7 +342,6 @@ def main(argv: list[str] | None = None) -> int:
         "sql": _sql,
         "status": _status,
         "serve": _serve,
-        "synth": _synth,
         "docs": _docs,
     }
     return commands[args.command](args)

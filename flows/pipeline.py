@@ -35,7 +35,8 @@ from expectations.suites import all_suites
 from transforms import catalogue as catalogue_module
 from transforms.checks.completeness import evaluate_completeness
 from transforms.checks.crossyear import evaluate_conflicts, evaluate_cross_year
-from transforms.checks.identities import combine, evaluate_rules
+from transforms.checks.evaluations import combine
+from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
 from transforms.quality import alerting, findings

@@ -1,38 +1,340 @@
-"""The import rules that keep the layers apart (STYLE.md)."""
+"""The import rules that keep the layers apart (STYLE.md; issue 13).
+
+The tree is the flow. From the bottom:
+  transforms (the package root: PARSER_VERSION), transforms.schemas (table contracts),
+  transforms.catalogue (the indicator registry as data)
+  → transforms.extract (readers, templates: capture as printed)
+  → transforms.normalise → transforms.checks
+  → transforms.store (Parquet, warehouse, views, data dictionary: reads schemas and catalogue)
+  → transforms.quality (findings, alerts, quality report, summary: reads checks and store)
+  → transforms.run (ingest, incremental, pool, lock, history: may use every transforms layer)
+  expectations (GE suites and runner: reads catalogue and schemas; GE imported lazily)
+  flows (Prefect wiring: may use everything above) and devtools (synth, bench: may use anything,
+  nothing outside devtools/ and tests/ may import it).
+Every import counts, the ones inside functions too; each failure names the module and the rule.
+"""
 
 from __future__ import annotations
 
 import ast
+import csv
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parent.parent
+PACKAGES = ("transforms", "expectations", "flows", "devtools")
+
+_TRANSFORMS = {
+    "transforms",
+    "transforms.schemas",
+    "transforms.catalogue",
+    "transforms.extract",
+    "transforms.normalise",
+    "transforms.checks",
+    "transforms.store",
+    "transforms.quality",
+    "transforms.run",
+}
+_BASE = {"transforms", "transforms.schemas", "transforms.catalogue"}
+LAYERS: dict[str, set[str]] = {  # layer → the project layers it may import (besides itself)
+    "transforms": set(),
+    "transforms.schemas": set(),
+    "transforms.catalogue": {"transforms"},
+    "transforms.extract": _BASE,
+    "transforms.normalise": _BASE | {"transforms.extract"},
+    "transforms.checks": _BASE | {"transforms.extract", "transforms.normalise"},
+    "transforms.store": _BASE,
+    "transforms.quality": _BASE
+    | {"transforms.extract", "transforms.normalise", "transforms.checks", "transforms.store"},
+    "transforms.run": _TRANSFORMS,
+    "expectations": _BASE,
+    "flows": _TRANSFORMS | {"expectations"},
+    "devtools": _TRANSFORMS | {"expectations", "flows"},
+}
+
+# Imports that break a rule above today, each with the fix under way; the layer test tolerates
+# exactly these, and `test_the_known_layer_violations_are_gone` says when one can be deleted.
+KNOWN_LAYER_VIOLATIONS = {
+    ("transforms.catalogue", "transforms.extract.labels"): "label normalisation belongs below "
+    "the catalogue (move normalise_label/normalise_group into transforms/catalogue)",
+    ("transforms.store.curated", "transforms.run.incremental"): "Previous (the last run's "
+    "state, which curated loads) belongs in store; run.incremental then imports it from there",
+    ("expectations.suites", "transforms.checks.completeness"): "the GE suites are to read the "
+    "checks from the catalogue (checks.csv), not from the check modules",
+    ("expectations.suites", "transforms.checks.crossyear"): "as above (checks.csv)",
+    ("expectations.suites", "transforms.checks.semantic"): "as above (checks.csv)",
+    ("expectations.suites", "transforms.extract.cells"): "READ_STATUSES is the observations "
+    "contract (value_status): it belongs in transforms.schemas",
+}
+
+# Third-party packages a layer may not import (anywhere, or at module level only).
+FORBIDDEN = {  # layer prefix → packages never imported, even inside a function
+    "transforms": {"prefect", "great_expectations", "reportlab", "psutil"},
+    "flows": {"pandas", "duckdb", "pyarrow", "great_expectations", "reportlab", "psutil"},
+    "expectations": {"prefect", "reportlab", "psutil"},
+}
+LAZY_ONLY = {"expectations": {"great_expectations"}}  # ~8 s to import: only inside a function
+SCHEMAS_MAY_IMPORT = {"pyarrow", "pandas"}  # besides the standard library
+
+# Cycles known today, each with its fix; any other cycle fails `test_no_import_cycles`.
+KNOWN_CYCLES = {
+    frozenset({"transforms.run.ingest", "transforms.run.incremental"}): "being removed by the "
+    "lead (issue 13)",
+    frozenset(
+        {
+            "transforms.extract.templates",
+            "transforms.extract.templates.fujian",
+            "transforms.extract.templates.fujian_flat",
+            "transforms.extract.templates.generic",
+            "transforms.extract.templates.jilin",
+            "transforms.extract.templates.national",
+            "transforms.extract.templates.national_flat",
+        }
+    ): "the parsers import ParsedTable, RawCell, printed_cells and each_table from the package, "
+    "whose parse_document imports the parsers: move those four into templates/base.py",
+}
 
 
-def _imports(path: Path, top_level_only: bool) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    nodes = tree.body if top_level_only else ast.walk(tree)
-    found = set()
-    for node in nodes:
-        if isinstance(node, ast.Import):
-            found |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module.split(".")[0])
-    return found
+@dataclass(frozen=True)
+class Import:
+    importer: str  # the module that imports
+    target: str  # what it imports, dotted: the most specific project module, or a package name
+    line: int
+    lazy: bool  # inside a function (runs only when called)
 
 
-@pytest.mark.parametrize(
-    ("package", "forbidden", "top_level_only"),
-    [
-        ("transforms", {"prefect", "great_expectations", "flows", "expectations"}, False),
-        ("flows", {"pandas", "duckdb", "pyarrow", "great_expectations"}, False),
-        ("expectations", {"great_expectations", "prefect", "flows"}, True),  # GE imported lazily
-    ],
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for top in PACKAGES for p in sorted((ROOT / top).rglob("*.py"))}
+
+
+def _absolute(module: str, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    package = module.split(".")
+    if not MODULES[module].name == "__init__.py":
+        package = package[:-1]
+    base = package[: len(package) - node.level + 1]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def _targets(module: str, node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    source = _absolute(module, node)
+    # `from transforms.store import curated` imports the module transforms.store.curated
+    return [f"{source}.{a.name}" if f"{source}.{a.name}" in MODULES else source for a in node.names]
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, module: str) -> None:
+        self.module, self.depth, self.found = module, 0, []
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Import(self, node: ast.stmt) -> None:
+        self.found += [
+            Import(self.module, target, node.lineno, self.depth > 0)
+            for target in _targets(self.module, node)
+        ]
+
+    visit_ImportFrom = visit_Import
+
+
+def imports(module: str) -> list[Import]:
+    collector = _Collector(module)
+    collector.visit(ast.parse(MODULES[module].read_text(encoding="utf-8")))
+    return collector.found
+
+
+ALL_IMPORTS = [found for module in MODULES for found in imports(module)]
+
+
+def layer(module: str) -> str | None:
+    """transforms.extract.readers.pdf → transforms.extract; None outside the project."""
+    parts = module.split(".")
+    if parts[0] not in PACKAGES:
+        return None
+    if parts[0] == "transforms" and len(parts) > 1:
+        return ".".join(parts[:2])
+    return parts[0]
+
+
+def _where(found: Import) -> str:
+    return f"{found.importer} (line {found.line})"
+
+
+def _layer_offences() -> dict[tuple[str, str], str]:
+    offences = {}
+    for found in ALL_IMPORTS:
+        own, theirs = layer(found.importer), layer(found.target)
+        if theirs is not None and theirs != own and theirs not in LAYERS[own]:
+            offences[(found.importer, found.target)] = (
+                f"{_where(found)} imports {found.target}: {own} may import only "
+                f"{sorted(LAYERS[own]) or 'nothing of the project'}"
+            )
+    return offences
+
+
+def test_every_module_is_in_a_layer():
+    assert sorted(m for m in MODULES if layer(m) not in LAYERS) == []
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_each_layer_imports_only_the_layers_it_may(name):
+    offences = _layer_offences()
+    new = [
+        text
+        for key, text in sorted(offences.items())
+        if layer(key[0]) == name and key not in KNOWN_LAYER_VIOLATIONS
+    ]
+    assert not new, "\n".join(new)
+
+
+@pytest.mark.xfail(strict=False, reason="known layer violations, each with its fix under way")
+def test_the_known_layer_violations_are_gone():
+    offences = _layer_offences()
+    left = [
+        f"{offences[key]} (to do: {fix})"
+        for key, fix in KNOWN_LAYER_VIOLATIONS.items()
+        if key in offences
+    ]
+    assert not left, "\n".join(left)
+
+
+def _third_party(found: Import) -> str:
+    return found.target.split(".")[0]
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layers_import_only_the_libraries_they_may(package):
+    offenders = [
+        f"{_where(found)} imports {found.target}: {package} may not import it, not even lazily"
+        for found in ALL_IMPORTS
+        if found.importer.split(".")[0] == package and _third_party(found) in FORBIDDEN[package]
+    ]
+    offenders += [
+        f"{_where(found)} imports {found.target} at module level: {package} imports it lazily"
+        for found in ALL_IMPORTS
+        if found.importer.split(".")[0] == package
+        and _third_party(found) in LAZY_ONLY.get(package, set())
+        and not found.lazy
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_schemas_imports_only_pyarrow_and_pandas():
+    offenders = [
+        f"{_where(found)} imports {found.target}: the table contracts import only "
+        f"{sorted(SCHEMAS_MAY_IMPORT)} and the standard library"
+        for found in imports("transforms.schemas")
+        if _third_party(found) not in SCHEMAS_MAY_IMPORT | set(sys.stdlib_module_names)
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_only_devtools_and_tests_import_devtools():
+    offenders = [
+        f"{_where(found)} imports {found.target}: devtools (synth, bench) is not packaged"
+        for found in ALL_IMPORTS
+        if layer(found.target) == "devtools" and layer(found.importer) != "devtools"
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+def _project_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {module: set() for module in MODULES}
+    for found in ALL_IMPORTS:
+        target = found.target
+        while target and target not in MODULES:  # `import transforms.x.y` without .y a module
+            target = target.rpartition(".")[0]
+        if target and target != found.importer:
+            graph[found.importer].add(target)
+    return graph
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for child in graph[todo.pop()] - seen:
+            seen.add(child)
+            todo.append(child)
+    return seen
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
+    """Every component, singletons included: a module with those it reaches and is reached by
+    (a hundred modules: plain reachability is fast enough and obviously right)."""
+    reach = {node: _reachable(graph, node) for node in graph}
+    components: list[set[str]] = []
+    for node in sorted(graph):
+        component = {node} | {other for other in reach[node] if node in reach[other]}
+        if component not in components:
+            components.append(component)
+    return components
+
+
+def _cycles() -> list[set[str]]:
+    return [c for c in strongly_connected(_project_graph()) if len(c) > 1]
+
+
+def _describe(cycle: set[str], graph: dict[str, set[str]]) -> str:
+    edges = [f"{a} → {b}" for a in sorted(cycle) for b in sorted(graph[a] & cycle)]
+    return f"import cycle between {sorted(cycle)}: " + "; ".join(edges)
+
+
+def test_no_import_cycles():
+    graph = _project_graph()
+    cycles = [c for c in _cycles() if frozenset(c) not in KNOWN_CYCLES]
+    assert not cycles, "\n".join(_describe(c, graph) for c in cycles)
+
+
+@pytest.mark.xfail(
+    strict=False, reason="ingest ↔ incremental (the lead is removing it) and extract.templates"
 )
-def test_layers_import_only_what_they_may(package, forbidden, top_level_only):
-    offenders = {
-        str(p.relative_to(ROOT)): sorted(_imports(p, top_level_only) & forbidden)
-        for p in (ROOT / package).rglob("*.py")
-    }
-    assert {k: v for k, v in offenders.items() if v} == {}
+def test_the_known_import_cycles_are_gone():
+    graph = _project_graph()
+    left = [
+        f"{_describe(c, graph)} (to do: {KNOWN_CYCLES[frozenset(c)]})"
+        for c in _cycles()
+        if frozenset(c) in KNOWN_CYCLES
+    ]
+    assert not left, "\n".join(left)
+
+
+def test_the_cycle_finder_finds_cycles():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e"}}
+    assert sorted(map(sorted, strongly_connected(graph))) == [["a", "b", "c"], ["d"], ["e"]]
+
+
+def _indicator_codes() -> set[str]:
+    with (ROOT / "transforms" / "catalogue" / "indicators.csv").open(encoding="utf-8") as f:
+        return {row["code"] for row in csv.DictReader(f)}
+
+
+@pytest.mark.xfail(
+    strict=False, reason="about 15 codes are still spelled out in code; a helper is removing them"
+)
+def test_indicator_codes_are_spelled_only_in_the_catalogue():
+    codes = _indicator_codes()
+    offenders = [
+        f"{module} (line {node.lineno}) spells the indicator code {node.value!r}: "
+        "read it from the catalogue"
+        for module, path in MODULES.items()
+        if layer(module) in LAYERS and not module.startswith(("transforms.catalogue", "devtools"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in codes
+    ]
+    assert codes and not offenders, "\n".join(offenders)

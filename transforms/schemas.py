@@ -337,6 +337,21 @@ ALERTS = _schema(
     _f("payload", pa.string(), "The alert as JSON (what is sent; used to send it again).", False),
 )
 
+EVALUATIONS = _schema(
+    "Not a warehouse table: the checks' evaluations, one row per (report, check, breakdown or "
+    "row), which the Great Expectations identity suite judges on `violation`.",
+    _f("report_id", pa.string(), "The report judged.", False),
+    _f("rule_id", pa.string(), "The rule or check (check_results.check_id).", False),
+    _f("check", pa.string(), "The expectation that judges the row.", False),
+    _f("breakdown", pa.string(), "Column, or 'row <code>' for rules across columns."),
+    _f("op", pa.string(), "= or <=."),
+    _f("expected", pa.float64(), "What the rule expects; NULL when not evaluable."),
+    _f("actual", pa.float64(), "What was printed; NULL when not evaluable."),
+    _f("violation", pa.float64(), "How far from holding: 0 holds, NULL not evaluable."),
+    _f("message", pa.string(), "The evaluation in words."),
+    _f("locator", pa.string(), "Where the values were printed."),
+)
+
 TABLES: dict[str, pa.Schema] = {
     "reports": REPORTS,
     "observations": OBSERVATIONS,

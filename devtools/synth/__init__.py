@@ -1,4 +1,4 @@
-"""Synthetic annual reports with a truth file: `nianbao synth` and the scale benchmark.
+"""Synthetic annual reports with a truth file: `python -m devtools.synth` and the benchmark.
 
 In: how many reports, an output folder, a seed, a defect rate and the file formats. Out:
 realistic reports (Jilin, Fujian and national 2019/2021 forms; text, flattened text, HTML,

@@ -253,5 +253,5 @@ def _count(summary: SynthSummary, report: Report, n_values: int, n_found: int) -
 
 def main_args(n: int, out: str | Path, seed: int = 0, defect_rate: float = 0.0,
               formats: tuple[str, ...] = DEFAULT_FORMATS) -> SynthSummary:  # fmt: skip
-    """The CLI's entry (`nianbao synth --n N --out DIR [--seed S] [--defect-rate R]`)."""
+    """`generate` with loose argument types (`python -m devtools.synth` parses its own)."""
     return generate(n, Path(out), seed=seed, defect_rate=defect_rate, formats=tuple(formats))

@@ -17,7 +17,8 @@ from devtools.synth import DEFAULT_FORMATS, generate
 from transforms import catalogue
 from transforms.checks.completeness import evaluate_completeness
 from transforms.checks.crossyear import evaluate_cross_year
-from transforms.checks.identities import combine, evaluate_rules
+from transforms.checks.evaluations import combine
+from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
 from transforms.extract.cells import READ_STATUSES

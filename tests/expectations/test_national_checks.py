@@ -10,7 +10,8 @@ from expectations.runner import validate
 from expectations.suites import all_suites
 from tests.conftest import FIXTURES
 from transforms.catalogue import default
-from transforms.checks.identities import combine, evaluate_rules
+from transforms.checks.evaluations import combine
+from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
 from transforms.run.ingest import ingest_files

@@ -7,7 +7,8 @@ from expectations.runner import validate
 from expectations.suites import identity_suite
 from tests.conftest import mutate_lines
 from transforms.catalogue import default
-from transforms.checks.identities import combine, evaluate_rules
+from transforms.checks.evaluations import combine
+from transforms.checks.identities import evaluate_rules
 from transforms.checks.semantic import evaluate_semantic
 from transforms.run.ingest import ingest_files
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms.catalogue import Catalogue
-from transforms.checks.identities import EVALUATION_COLUMNS
+from transforms.checks.evaluations import evaluation_frame
 from transforms.schemas import REPORT_READ
 
 CHECK_ID = "table_incomplete"
@@ -123,6 +123,4 @@ def evaluate_completeness(
             else "every row and column of tables 三 and 四 was found"
         )
         out.append(_row(report_id, n_missing, message))
-    return pd.DataFrame(out, columns=EVALUATION_COLUMNS).astype(
-        {"expected": "float64", "actual": "float64", "violation": "float64"}
-    )
+    return evaluation_frame(out)

@@ -27,7 +27,8 @@ from collections import Counter
 
 import pandas as pd
 
-from transforms.checks.identities import EVALUATION_COLUMNS, value_index
+from transforms.checks.evaluations import evaluation_frame
+from transforms.checks.identities import value_index
 from transforms.extract.cells import READ_STATUSES
 from transforms.schemas import REPORT_READ
 
@@ -197,9 +198,7 @@ def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd
     for earlier, later in _pairs(reports):
         rows += _carry_over(get, columns, earlier, later) + _in_force(get, earlier, later)
         rows += _cumulative(get, cumulative.get(later.report_id, []), earlier, later)
-    return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
-        {"expected": "float64", "actual": "float64", "violation": "float64"}
-    )
+    return evaluation_frame(rows)
 
 
 def evaluate_conflicts(reports: pd.DataFrame) -> pd.DataFrame:
@@ -228,6 +227,4 @@ def evaluate_conflicts(reports: pd.DataFrame) -> pd.DataFrame:
                     "locator": "; ".join(sorted(group["source_file"])),
                 }
             )
-    return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
-        {"expected": "float64", "actual": "float64", "violation": "float64"}
-    )
+    return evaluation_frame(rows)

@@ -17,21 +17,10 @@ import math
 import pandas as pd
 
 from transforms.catalogue import Catalogue, Rule
+from transforms.checks.evaluations import evaluation_frame
 from transforms.extract.cells import READ_STATUSES
 from transforms.schemas import REPORT_READ
 
-EVALUATION_COLUMNS = [
-    "report_id",
-    "rule_id",
-    "check",  # the expectation that judges the row: the rule itself, or "narrative"
-    "breakdown",
-    "op",
-    "expected",
-    "actual",
-    "violation",
-    "message",
-    "locator",
-]
 _TOLERANCE_DIGITS = 6  # 万元 amounts carry up to 6 decimals
 _SHOWN = {"=": ("=", "≠"), "<=": ("≤", ">")}
 
@@ -167,13 +156,4 @@ def evaluate_rules(
                 rows += _sum_rule(rule, report_id, found_breakdowns, index, catalogue)
             else:
                 rows += _across_rule(rule, report_id, found_indicators, index, catalogue)
-    frame = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
-    return frame.astype({"expected": "float64", "actual": "float64", "violation": "float64"})
-
-
-def combine(*frames: pd.DataFrame) -> pd.DataFrame:
-    """Evaluation frames (identities, semantic checks) as one frame for the identity suite."""
-    non_empty = [f for f in frames if not f.empty]
-    if not non_empty:
-        return frames[0]
-    return pd.concat(non_empty, ignore_index=True)
+    return evaluation_frame(rows)

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from transforms.catalogue import Catalogue, NarrativePattern
-from transforms.checks.identities import EVALUATION_COLUMNS, fmt_number
+from transforms.checks.evaluations import evaluation_frame
+from transforms.checks.identities import fmt_number
 from transforms.extract.cells import READ_STATUSES
 from transforms.extract.readers import Document
 
@@ -381,5 +382,4 @@ def evaluate_narrative(
         if checkable and pattern.base and not claim.approximate:
             rows.append(_percent_check(claim, pattern, values))
     rows += _parts_checks(claims)
-    frame = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
-    return frame.astype({"expected": "float64", "actual": "float64", "violation": "float64"})
+    return evaluation_frame(rows)

@@ -22,7 +22,7 @@ import re
 
 import pandas as pd
 
-from transforms.checks.identities import EVALUATION_COLUMNS
+from transforms.checks.evaluations import evaluation_frame
 from transforms.schemas import REPORT_READ
 
 SEMANTIC_RULES = {
@@ -142,6 +142,4 @@ def evaluate_semantic(observations: pd.DataFrame, reports: pd.DataFrame) -> pd.D
         + _year_rows(observations, parsed)
         + _implausible_rows(observations[observations["report_id"].isin(parsed["report_id"])])
     )
-    return pd.DataFrame(rows, columns=EVALUATION_COLUMNS).astype(
-        {"expected": "float64", "actual": "float64", "violation": "float64"}
-    )
+    return evaluation_frame(rows)

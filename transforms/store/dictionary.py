@@ -89,9 +89,9 @@ def _table_section(name: str, schema) -> list[str]:
 
 
 def _view_section(name: str) -> list[str]:
-    comment, _, columns = VIEWS[name]
-    rows = [(column, "", text) for column, text in columns.items()]
-    return [f"### `{name}` (view)", "", comment, "", *_columns(rows), ""]
+    view = VIEWS[name]  # the same definitions the warehouse is built from (views/*.sql)
+    rows = [(column, "", text) for column, text in view.columns.items()]
+    return [f"### `{name}` (view)", "", view.comment, "", *_columns(rows), ""]
 
 
 def _catalogue_section(catalogue: Catalogue) -> list[str]:

@@ -7,10 +7,35 @@ carries report, rule, expected, actual and locator for each top finding, the sam
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from transforms.quality.alerts.model import Alert, Finding
+
+class FindingLike(Protocol):
+    """What a shown finding offers (`model.Finding` does). Described here rather than imported,
+    so this module needs nothing from the model, which renders itself through it."""
+
+    rule: str
+    kind: str
+    expected: float | None
+    actual: float | None
+    message: str
+    locator: str | None
+
+    def report(self) -> str: ...
+
+
+class AlertLike(Protocol):
+    """What a rendered alert offers (`model.Alert` does)."""
+
+    alert_id: str
+    created_at: str
+    counts: dict[str, int]
+    top: tuple[FindingLike, ...]
+    report_link: str | None
+    error: str | None
+
+    def title(self) -> str: ...
+
 
 COUNT_ORDER = (
     "new_findings",
@@ -34,7 +59,7 @@ def number(value: float | None) -> str:
     return repr(float(value))
 
 
-def count_items(alert: Alert) -> list[tuple[str, int]]:
+def count_items(alert: AlertLike) -> list[tuple[str, int]]:
     """Counts in a fixed, readable order; any extra counts after, by name."""
     known = [(key, alert.counts[key]) for key in COUNT_ORDER if key in alert.counts]
     extra = sorted((k, v) for k, v in alert.counts.items() if k not in COUNT_ORDER)
@@ -49,7 +74,7 @@ def _is_url(link: str) -> bool:
     return link.startswith(("http://", "https://"))
 
 
-def _shown(alert: Alert) -> str:
+def _shown(alert: AlertLike) -> str:
     total = alert.counts.get("new_findings", len(alert.top))
     return f"Top {len(alert.top)} of {total} new findings"
 
@@ -75,7 +100,7 @@ def _longest_backtick_run(text: str) -> int:
     return best
 
 
-def _markdown_row(finding: Finding) -> str:
+def _markdown_row(finding: FindingLike) -> str:
     cells = (
         finding.report(),
         f"`{finding.rule}`",
@@ -93,7 +118,7 @@ def _markdown_link(link: str) -> str:
     return f"Quality report: `{link}`"
 
 
-def markdown(alert: Alert) -> str:
+def markdown(alert: AlertLike) -> str:
     lines = [f"## {alert.title()}", ""]
     lines += [f"- {_label(key)}: **{value}**" for key, value in count_items(alert)]
     if alert.error:
@@ -111,7 +136,7 @@ def markdown(alert: Alert) -> str:
 # --- plain text -----------------------------------------------------------------------------
 
 
-def _text_finding(index: int, finding: Finding) -> list[str]:
+def _text_finding(index: int, finding: FindingLike) -> list[str]:
     return [
         f"{index:>2}. {finding.report()}",
         f"    rule:     {finding.rule} ({finding.kind})",
@@ -121,7 +146,7 @@ def _text_finding(index: int, finding: Finding) -> list[str]:
     ]
 
 
-def text(alert: Alert) -> str:
+def text(alert: AlertLike) -> str:
     lines = [alert.title(), f"created {alert.created_at} · alert {alert.alert_id}", ""]
     width = max((len(_label(k)) for k in alert.counts), default=0) + 2
     lines += [f"{_label(key) + ':':<{width}} {value}" for key, value in count_items(alert)]
@@ -155,7 +180,7 @@ def _section(mrkdwn: str) -> dict[str, Any]:
     }
 
 
-def _slack_finding(finding: Finding) -> str:
+def _slack_finding(finding: FindingLike) -> str:
     where = f" · {finding.locator}" if finding.locator else ""
     return _slack_escape(
         f"• *{finding.rule}* ({finding.kind}) — {finding.report()}\n"
@@ -170,7 +195,7 @@ def _slack_link(link: str) -> str:
     return f"Quality report: `{_slack_escape(link)}`"
 
 
-def slack_payload(alert: Alert) -> dict[str, Any]:
+def slack_payload(alert: AlertLike) -> dict[str, Any]:
     """Slack-compatible incoming-webhook body: `text` (notification fallback) and `blocks`."""
     header = {
         "type": "header",
@@ -185,4 +210,4 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
         blocks.append(_section(f"*{_shown(alert)}*\n{found}"))
     if alert.report_link:
         blocks.append(_section(_slack_link(alert.report_link)))
-    return {"text": _truncate(_slack_escape(alert.text()), SLACK_TEXT_LIMIT), "blocks": blocks}
+    return {"text": _truncate(_slack_escape(text(alert)), SLACK_TEXT_LIMIT), "blocks": blocks}

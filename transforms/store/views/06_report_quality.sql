@@ -1,0 +1,32 @@
+-- comment: One row per raw file: its status, how many checks ran and failed, and how many cells
+--   were blank, ambiguous, unreadable or carried an unknown label.
+-- column report_id: The report.
+-- column source_file: The raw file.
+-- column body: Issuing body.
+-- column report_year: The year reported on.
+-- column template: Template family.
+-- column status: What became of the file (reports.status).
+-- column n_values: Table values captured.
+-- column checks_run: Checks evaluated.
+-- column checks_failed: Checks failed (findings).
+-- column blank_cells: Cells printed blank (not zeros).
+-- column ambiguous_cells: Flattened cells with more than one valid split.
+-- column unreadable_cells: Cells that are not a number (or only an approximate one).
+-- column unmapped_labels: Cells whose label the catalogue does not know.
+SELECT r.report_id, r.source_file, r.body, r.report_year, r.template, r.status,
+       r.n_values,
+       (SELECT count(*) FROM check_results c
+         WHERE c.report_id = r.report_id AND c.passed IS NOT NULL) AS checks_run,
+       (SELECT count(*) FROM check_results c
+         WHERE c.report_id = r.report_id AND c.passed = false) AS checks_failed,
+       (SELECT count(*) FROM observations o
+         WHERE o.report_id = r.report_id AND o.value_status = 'blank') AS blank_cells,
+       (SELECT count(*) FROM observations o
+         WHERE o.report_id = r.report_id AND o.value_status = 'ambiguous')
+         AS ambiguous_cells,
+       (SELECT count(*) FROM observations o
+         WHERE o.report_id = r.report_id
+           AND o.value_status IN ('unreadable', 'approximate')) AS unreadable_cells,
+       (SELECT count(*) FROM observations o
+         WHERE o.report_id = r.report_id AND o.indicator IS NULL) AS unmapped_labels
+FROM reports r
