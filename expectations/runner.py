@@ -55,46 +55,57 @@ def _context(docs_dir: Path | None):
     return context
 
 
-def _run_suite(context, spec: SuiteSpec, frame: pd.DataFrame, with_docs: bool) -> dict:
-    """Run one checkpoint; return {check_id: set of unexpected row positions}."""
-    import great_expectations as gx
-    from great_expectations.expectations.row_conditions import Column
+class _Checkpoint:
+    """One suite's checkpoint, built once and run on every batch of its frame."""
 
-    source = context.data_sources.add_pandas(f"nianbao_{spec.name}")
-    batch = source.add_dataframe_asset(spec.frame).add_batch_definition_whole_dataframe("all")
-    suite = gx.ExpectationSuite(name=spec.name)
-    for e in spec.expectations:
-        cls = getattr(gx.expectations, e.expectation)
-        condition = {"row_condition": Column(e.where[0]) == e.where[1]} if e.where else {}
-        suite.add_expectation(
-            cls(**e.kwargs, **condition, meta={"check_id": e.check_id}, description=e.description)
-        )
-    suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
-    )
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if with_docs else []
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name=f"nianbao_{spec.name}",
-            validation_definitions=[definition],
-            actions=actions,
-            result_format={"result_format": "COMPLETE"},
-        )
-    )
-    judged = frame[_judged_columns(spec, frame)].reset_index(drop=True)
-    result = checkpoint.run(batch_parameters={"dataframe": judged})
-    unexpected = {}
-    for run in result.run_results.values():
-        for r in run.results:
-            check_id = r.expectation_config.meta["check_id"]
-            raised = _raised(r.exception_info)
-            if raised:
-                raise ValidationError(
-                    f"expectation {check_id} in suite {spec.name} raised: {'; '.join(raised)}"
+    def __init__(self, context, spec: SuiteSpec) -> None:
+        import great_expectations as gx
+        from great_expectations.expectations.row_conditions import Column
+
+        source = context.data_sources.add_pandas(f"nianbao_{spec.name}")
+        batch = source.add_dataframe_asset(spec.frame).add_batch_definition_whole_dataframe("all")
+        suite = gx.ExpectationSuite(name=spec.name)
+        for e in spec.expectations:
+            cls = getattr(gx.expectations, e.expectation)
+            condition = {"row_condition": Column(e.where[0]) == e.where[1]} if e.where else {}
+            suite.add_expectation(
+                cls(
+                    **e.kwargs,
+                    **condition,
+                    meta={"check_id": e.check_id},
+                    description=e.description,
                 )
-            unexpected[check_id] = set(r.result.get("unexpected_index_list") or [])
-    return unexpected
+            )
+        suite = context.suites.add(suite)
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
+        )
+        self.spec = spec
+        self.checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"nianbao_{spec.name}",
+                validation_definitions=[definition],
+                actions=[],  # the Data Docs are built once, after the last batch
+                result_format={"result_format": "COMPLETE"},
+            )
+        )
+
+    def run(self, frame: pd.DataFrame) -> dict:
+        """Validate one batch; return {check_id: set of unexpected row positions}."""
+        spec = self.spec
+        judged = frame[_judged_columns(spec, frame)].reset_index(drop=True)
+        result = self.checkpoint.run(batch_parameters={"dataframe": judged})
+        unexpected = {}
+        for run in result.run_results.values():
+            for r in run.results:
+                check_id = r.expectation_config.meta["check_id"]
+                raised = _raised(r.exception_info)
+                if raised:
+                    raise ValidationError(
+                        f"expectation {check_id} in suite {spec.name} raised: {'; '.join(raised)}"
+                    )
+                unexpected[check_id] = set(r.result.get("unexpected_index_list") or [])
+        return unexpected
 
 
 def _judged_columns(spec: SuiteSpec, frame: pd.DataFrame) -> list[str]:
@@ -204,21 +215,49 @@ def _fresh_folder(folder: Path) -> None:
         raise OSError(exc.errno, f"cannot replace the Data Docs folder {folder}: {why}") from exc
 
 
+class Validator:
+    """The suites as Great Expectations checkpoints in one context, run on batch after batch
+    (`check`); `finish` builds the Data Docs of every validation once. A run validates its
+    frames in batches so that no batch holds the corpus; every row is judged on its own or per
+    report, so batching changes no result."""
+
+    def __init__(self, suites: tuple[SuiteSpec, ...], docs_dir: Path | None) -> None:
+        if docs_dir is not None:
+            _fresh_folder(docs_dir)
+        self.docs_dir = docs_dir
+        self.suites = suites
+        self.context = _context(docs_dir)
+        self._checkpoints: dict[str, _Checkpoint] = {}
+
+    def check(self, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Every suite whose frame is in `frames` (and not empty), on that frame: the
+        check_results rows."""
+        rows = []
+        for spec in self.suites:
+            frame = frames.get(spec.frame)
+            if frame is None or frame.empty:
+                continue
+            frame = frame.reset_index(drop=True)
+            if spec.name not in self._checkpoints:
+                self._checkpoints[spec.name] = _Checkpoint(self.context, spec)
+            unexpected = self._checkpoints[spec.name].run(frame)
+            if spec.frame == "evaluations":
+                rows += _identity_rows(spec, frame, unexpected)
+            else:
+                rows += _per_report_rows(spec, frame, unexpected)
+        return to_frame(rows, schemas.CHECK_RESULTS)
+
+    def finish(self) -> None:
+        """The Data Docs of every batch validated (none when there is no docs folder)."""
+        if self.docs_dir is not None and self._checkpoints:
+            self.context.build_data_docs(site_names=["nianbao"])
+
+
 def validate(
     frames: dict[str, pd.DataFrame], suites: tuple[SuiteSpec, ...], docs_dir: Path | None
 ) -> pd.DataFrame:
-    """Run every suite on its frame; return the check_results frame."""
-    if docs_dir is not None:
-        _fresh_folder(docs_dir)
-    context = _context(docs_dir)
-    rows = []
-    for spec in suites:
-        frame = frames[spec.frame].reset_index(drop=True)
-        if frame.empty:
-            continue
-        unexpected = _run_suite(context, spec, frame, docs_dir is not None)
-        if spec.frame == "evaluations":
-            rows += _identity_rows(spec, frame, unexpected)
-        else:
-            rows += _per_report_rows(spec, frame, unexpected)
-    return to_frame(rows, schemas.CHECK_RESULTS)
+    """Run every suite on its frame, as one batch; return the check_results frame."""
+    validator = Validator(suites, docs_dir)
+    checks = validator.check(frames)
+    validator.finish()
+    return checks

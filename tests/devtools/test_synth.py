@@ -22,7 +22,8 @@ from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
 from transforms.extract.cells import READ_STATUSES
-from transforms.run.ingest import discover, ingest_files
+from transforms.run.incremental import ingest_files
+from transforms.run.ingest import discover
 
 TEMPLATES = {"jilin_pre2019", "fujian_pre2019", "national_2019", "national_2021"}
 DEFECT_KINDS = {"wrong_total", "blank_cell", "prose_mismatch", "broken_carry_over", "ambiguous_run"}

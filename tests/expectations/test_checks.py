@@ -15,7 +15,7 @@ from expectations.suites import all_suites
 from tests.conftest import mutate_lines
 from transforms.catalogue import default
 from transforms.checks.identities import evaluate_rules
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 # Line numbers of the seed's cells. Each case: {line: new cell text} → the one check that fails.
 BREAKS = {

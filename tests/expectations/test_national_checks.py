@@ -14,7 +14,7 @@ from transforms.checks.evaluations import combine
 from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 FILES = [
     "huaian_shi_2024.pdf",

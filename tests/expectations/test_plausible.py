@@ -10,7 +10,7 @@ from transforms.catalogue import default
 from transforms.checks.evaluations import combine
 from transforms.checks.identities import evaluate_rules
 from transforms.checks.semantic import evaluate_semantic
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 TRAINING = 63  # the seed's line of 举办培训次数 (108), a cell no identity adds up
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from expectations.runner import ValidationError, _context, _run_suite, validate
+from expectations.runner import ValidationError, Validator, _Checkpoint, _context, validate
 from expectations.suites import ExpectationSpec, SuiteSpec
 
 
@@ -38,7 +38,7 @@ SUITE = SuiteSpec("identities", "evaluations", (_identity("r1"), _identity("r2")
 
 
 def test_each_rule_expectation_sees_only_its_own_rows():
-    unexpected = _run_suite(_context(None), SUITE, EVALUATIONS, with_docs=False)
+    unexpected = _Checkpoint(_context(None), SUITE).run(EVALUATIONS)
     assert unexpected == {"r1": {0}, "r2": set()}
 
 
@@ -46,6 +46,23 @@ def test_results_name_report_rule_and_leave_not_evaluable_null():
     checks = validate({"evaluations": EVALUATIONS}, (SUITE,), None)
     got = {(r.report_id, r.check_id): r.passed for r in checks.itertuples()}
     assert got == {("a", "r1"): False, ("a", "r2"): True, ("b", "r1"): True, ("b", "r2"): None}
+
+
+def test_batches_through_one_checkpoint_give_the_rows_of_one_batch_and_docs_for_each(tmp_path):
+    """The run validates its frames in batches: the same rows come out as from one batch, in
+    the batches' order, and the Data Docs show every batch's validation."""
+    whole = validate({"evaluations": EVALUATIONS}, (SUITE,), None)
+    validator = Validator((SUITE,), tmp_path / "docs")
+    parts = [
+        validator.check({"evaluations": EVALUATIONS.iloc[:2]}),
+        validator.check({"evaluations": EVALUATIONS.iloc[2:]}),
+        validator.check({"evaluations": EVALUATIONS.iloc[:0]}),  # an empty batch: no rows
+    ]
+    validator.finish()
+    batched = pd.concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(batched, whole)
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert len(pages) == 2, pages
 
 
 def test_an_expectation_that_raises_is_a_pipeline_error():

@@ -43,6 +43,19 @@ CROSS_YEAR_RULES = {
 }
 
 
+# The observations these checks read: a run that holds none in memory loads only these rows,
+# for every report (`needed_observations`): cells of these indicators, cumulative cells, and the
+# year cells of the reports that print a cumulative column.
+CARRIED = ("requests.carried_over", "requests.carried_forward")
+IN_FORCE_ITEMS = ("rules", "normative_docs")
+IN_FORCE = tuple(
+    f"proactive.{item}.{m}" for item in IN_FORCE_ITEMS for m in ("in_force", "issued", "repealed")
+)
+NEEDED_INDICATORS = CARRIED + IN_FORCE
+CUMULATIVE, YEAR = "cumulative", "year"
+NEEDED_COLUMNS = ("report_id", "indicator", "breakdown", "value", "value_status", "locator")
+
+
 CONFLICT_RULES = {
     "report_conflict": (
         "warning",
@@ -112,8 +125,8 @@ def _getter(observations: pd.DataFrame):
 def _carry_over(get, columns, earlier, later) -> list[dict]:
     out = []
     for column in columns:
-        now, at_now = get(later.report_id, "requests.carried_over", column)
-        before, at_before = get(earlier.report_id, "requests.carried_forward", column)
+        now, at_now = get(later.report_id, CARRIED[0], column)
+        before, at_before = get(earlier.report_id, CARRIED[1], column)
         if at_now is None and at_before is None:
             continue
         message = f"上年结转 {now:g} vs 上年报告结转下年度 {before:g}"
@@ -126,7 +139,7 @@ def _carry_over(get, columns, earlier, later) -> list[dict]:
 
 def _in_force(get, earlier, later) -> list[dict]:
     out = []
-    for item in ("rules", "normative_docs"):
+    for item in IN_FORCE_ITEMS:
         codes = [f"proactive.{item}.{m}" for m in ("in_force", "issued", "repealed")]
         now, at_now = get(later.report_id, codes[0], "total")
         before, at_before = get(earlier.report_id, codes[0], "total")
@@ -155,9 +168,7 @@ def _in_force(get, earlier, later) -> list[dict]:
 
 def _cumulative_codes(observations: pd.DataFrame) -> dict[str, list[str]]:
     """report_id → the indicators printed with a cumulative column, sorted (one pass)."""
-    cumulative = observations[observations["breakdown"] == "cumulative"].dropna(
-        subset=["indicator"]
-    )
+    cumulative = observations[observations["breakdown"] == CUMULATIVE].dropna(subset=["indicator"])
     found: dict[str, set[str]] = {}
     for report_id, code in zip(
         cumulative["report_id"].tolist(), cumulative["indicator"].tolist(), strict=True
@@ -169,9 +180,9 @@ def _cumulative_codes(observations: pd.DataFrame) -> dict[str, list[str]]:
 def _cumulative(get, codes: list[str], earlier, later) -> list[dict]:
     out = []
     for code in codes:
-        now, at_now = get(later.report_id, code, "cumulative")
-        before, _ = get(earlier.report_id, code, "cumulative")
-        year, _ = get(later.report_id, code, "year")
+        now, at_now = get(later.report_id, code, CUMULATIVE)
+        before, _ = get(earlier.report_id, code, CUMULATIVE)
+        year, _ = get(later.report_id, code, YEAR)
         message = f"{code} 历年累计 {now:g} vs 上年累计 {before:g} + 本年度 {year:g}"
         out.append(
             _row(
@@ -191,7 +202,7 @@ def _cumulative(get, codes: list[str], earlier, later) -> list[dict]:
 def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
     """Evaluation rows for every pair of consecutive-year reports of one body."""
     get = _getter(observations)
-    carried = observations["indicator"].isin(["requests.carried_over", "requests.carried_forward"])
+    carried = observations["indicator"].isin(list(CARRIED))
     columns = list(dict.fromkeys(observations.loc[carried, "breakdown"].dropna()))  # as printed
     cumulative = _cumulative_codes(observations)
     rows = []

@@ -8,6 +8,25 @@ from transforms.schemas import REPORT_READ
 
 
 @dataclass(frozen=True)
+class CheckCounts:
+    """How many checks ran (passed or failed), failed, and could not be evaluated."""
+
+    run: int = 0
+    failed: int = 0
+    not_evaluable: int = 0
+
+    @classmethod
+    def of(cls, check_results) -> CheckCounts:
+        """The counts of a check_results frame."""
+        passed = check_results["passed"]
+        return cls(
+            int(passed.notna().sum()),
+            int(passed.eq(False).fillna(False).astype(bool).sum()),
+            int(passed.isna().sum()),
+        )
+
+
+@dataclass(frozen=True)
 class RunSummary:
     run_id: str
     status: str
@@ -65,9 +84,9 @@ class RunSummary:
 
 
 def summarise(
-    row: dict, reports, n_observations: int, check_results, warehouse: str, data_docs: str
+    row: dict, reports, n_observations: int, checks: CheckCounts, warehouse: str, data_docs: str
 ) -> RunSummary:
-    """The summary of a run from its `runs` row, its reports and check_results frames."""
+    """The summary of a run from its `runs` row, its reports frame and its check counts."""
     status = reports["status"]
     return RunSummary(
         run_id=row["run_id"],
@@ -84,7 +103,7 @@ def summarise(
         observations=n_observations,
         checks_run=row["checks_run"],
         checks_failed=row["checks_failed"],
-        checks_not_evaluable=int(check_results["passed"].isna().sum()),
+        checks_not_evaluable=checks.not_evaluable,
         checks_newly_failed=row["checks_newly_failed"],
         warehouse=warehouse,
         data_docs=data_docs,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from transforms import schemas
 from transforms.quality.findings import FILE_STATUSES
+from transforms.quality.summary import CheckCounts
 from transforms.schemas import records, to_frame
 from transforms.store.curated import load_history
 
@@ -42,13 +43,13 @@ def run_row(
     started: datetime,
     files: FileCounts,
     reports: pd.DataFrame | None,
-    check_results: pd.DataFrame | None,
+    checks: CheckCounts | None,
     **extra,
 ) -> dict:
     """The runs row. `extra`: status, full_refresh, checks_newly_failed, error, flow_run_id,
     parser_version, quality_report (missing ones default to a failed run's values)."""
     status = reports["status"] if reports is not None else pd.Series(dtype=object)
-    passed = check_results["passed"] if check_results is not None else pd.Series(dtype=object)
+    checks = checks or CheckCounts()
     return {
         "run_id": run_id,
         "started_at": started,
@@ -62,8 +63,8 @@ def run_row(
         "files_read": files.read,
         "files_unreadable": int((status == "unreadable").sum()),
         "reports_failed": int(status.isin(FILE_STATUSES).sum()),
-        "checks_run": int(passed.notna().sum()),
-        "checks_failed": int(passed.eq(False).fillna(False).astype(bool).sum()),
+        "checks_run": checks.run,
+        "checks_failed": checks.failed,
         "checks_newly_failed": int(extra.get("checks_newly_failed", 0)),
         "error": extra.get("error"),
         "flow_run_id": extra.get("flow_run_id"),

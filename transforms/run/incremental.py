@@ -14,7 +14,7 @@ incremental run and a full refresh over the same files give identical tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,8 @@ from transforms.run.ingest import (
     file_digest,
     ingest_file,
     mark_duplicate,
+    max_file_bytes,
+    parse_files,
     parser_version,
     refusal,
     source_name,
@@ -52,6 +54,12 @@ class Previous:
     check_results: pd.DataFrame
     values_loaded: bool = True  # False: observations and claims left unread (see curated)
     damaged: tuple[str, ...] = ()  # what was found damaged: then nothing is reused
+    folder: Path | None = None  # a sound published state: its tables' files are read from here
+    checks_loaded: bool = True  # False: check_results left unread (read from `folder`)
+
+    def path(self, table: str) -> Path | None:
+        """The published Parquet file of `table` this state was verified from, if any."""
+        return None if self.folder is None else self.folder / f"{table}.parquet"
 
     @classmethod
     def empty(cls) -> Previous:
@@ -155,35 +163,65 @@ def _withdrawn(previous: Previous, present: set[str], ids: set[str]) -> list[dic
     ]
 
 
+@dataclass(frozen=True)
+class Assembled:
+    """The run's reports and where each read report's rows come from."""
+
+    reports: pd.DataFrame  # every file's row, withdrawn files too, in canonical order
+    reused_ids: frozenset[str]  # reports whose rows are the previous run's
+    fresh_ids: frozenset[str]  # reports read in this run
+    fresh_sources: frozenset[str]  # the files those were read from (not their duplicates)
+
+
+def assemble_reports(
+    plan_: Plan, fresh: Mapping[str, dict], raw_dir: Path, previous: Previous
+) -> Assembled:
+    """The run's reports rows from the plan and the rows of the files read (source_file → row):
+    reused and freshly read reports, duplicates (by content, the first path keeps the values)
+    and withdrawn files marked."""
+    rows, seen = [], {}
+    reused_ids, fresh_ids, sources = set(), set(), set()
+    for path in plan_.paths:
+        source = _source(path, raw_dir)
+        decided = plan_.decided.get(source)
+        report = decided.report if decided is not None else fresh[source]
+        first = seen.get(report["sha256"])
+        if first is not None and report["sha256"]:
+            report = mark_duplicate(FileResult(report, None), first).report
+        else:
+            seen[report["sha256"]] = report
+            if source in plan_.reused:
+                reused_ids.add(report["report_id"])
+            elif decided is None and report["status"] in REPORT_READ:
+                fresh_ids.add(report["report_id"])
+                sources.add(report["source_file"])
+        rows.append(report)
+    present = {r["source_file"] for r in rows}
+    rows += _withdrawn(previous, present, {r["report_id"] for r in rows})
+    return Assembled(
+        reports=canonical(to_frame(rows, schemas.REPORTS), ["source_file"]),
+        reused_ids=frozenset(reused_ids),
+        fresh_ids=frozenset(fresh_ids),
+        fresh_sources=frozenset(sources),
+    )
+
+
 def assemble(
     plan_: Plan, fresh: Mapping[str, FileResult], raw_dir: Path, previous: Previous
 ) -> Ingested:
-    """The run's frames: reused and freshly read reports, duplicates and withdrawn files marked."""
+    """The run's frames in memory (`assemble_reports`, with the rows of every report)."""
     if plan_.reused and not previous.values_loaded:
         raise ValueError("the previous state was loaded without its values: cannot reuse them")
-    rows, frames, claims, seen = [], [], [], {}
-    reused_ids, fresh_ids = set(), set()
-    for path in plan_.paths:
-        source = _source(path, raw_dir)
-        result = plan_.decided.get(source) or fresh[source]
-        first = seen.get(result.report["sha256"])
-        if first is not None and result.report["sha256"]:
-            result = mark_duplicate(result, first)
-        else:
-            seen[result.report["sha256"]] = result.report
-            if source in plan_.reused:
-                reused_ids.add(result.report["report_id"])
-            elif result.observations is not None:
-                fresh_ids.add(result.report["report_id"])
-                frames.append(result.observations)
-                claims += result.claims
-        rows.append(result.report)
-    present = {r["source_file"] for r in rows}
-    rows += _withdrawn(previous, present, {r["report_id"] for r in rows})
-    obs = previous.observations[previous.observations["report_id"].isin(reused_ids)]
-    old_claims = previous.claims[previous.claims["report_id"].isin(reused_ids)]
+    done = assemble_reports(plan_, {s: r.report for s, r in fresh.items()}, raw_dir, previous)
+    frames, claims = [], []
+    for result in fresh.values():
+        if result.report["source_file"] in done.fresh_sources and result.observations is not None:
+            frames.append(result.observations)
+            claims += result.claims
+    obs = previous.observations[previous.observations["report_id"].isin(done.reused_ids)]
+    old_claims = previous.claims[previous.claims["report_id"].isin(done.reused_ids)]
     return Ingested(
-        reports=canonical(to_frame(rows, schemas.REPORTS), ["source_file"]),
+        reports=done.reports,
         observations=canonical(_concat([obs, *frames], schemas.OBSERVATIONS), ["report_id"]),
         claims=canonical(
             _concat(
@@ -191,8 +229,23 @@ def assemble(
             ),
             ["report_id", "claim_no"],
         ),
-        fresh_ids=frozenset(fresh_ids),
+        fresh_ids=done.fresh_ids,
     )
+
+
+def ingest_files(
+    paths: Iterable[Path],
+    raw_dir: Path,
+    catalogue: Catalogue,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ingest every path from scratch, in this process; return the reports, observations and
+    narrative_claims frames (the nightly run reads only what changed, in worker processes)."""
+    nothing = Previous.empty()
+    todo = plan(list(paths), raw_dir, nothing, catalogue, max_file_bytes())
+    fresh = parse_files(todo.to_read, raw_dir, None, on_progress)
+    result = assemble(todo, fresh, raw_dir, nothing)
+    return result.reports, result.observations, result.claims
 
 
 def _concat(frames: list[pd.DataFrame], schema) -> pd.DataFrame:

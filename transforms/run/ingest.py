@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -406,7 +406,7 @@ def _parse_job(job: tuple[Path, Path, int]) -> FileResult:
     return ingest_file(path, raw_dir, catalogue_module.default(), max_bytes)
 
 
-def _bounds_exceeded(path: Path, raw_dir: Path, max_bytes: int, reason: str) -> FileResult:
+def bounds_exceeded(path: Path, raw_dir: Path, max_bytes: int, reason: str) -> FileResult:
     """The row of a file whose parsing was stopped by the pool (time, memory, crash)."""
     version = parser_version(catalogue_module.default())
     try:
@@ -432,25 +432,8 @@ def parse_files(
     for done, (i, result) in enumerate(results, start=1):
         path = paths[i]
         if isinstance(result, Failed):
-            result = _bounds_exceeded(path, raw_dir, max_bytes, result.reason)
+            result = bounds_exceeded(path, raw_dir, max_bytes, result.reason)
         fresh[source_name(path, raw_dir)] = result
         if on_progress:
             on_progress(done, len(paths))
     return fresh
-
-
-def ingest_files(
-    paths: Iterable[Path],
-    raw_dir: Path,
-    catalogue: Catalogue,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Ingest every path from scratch; return the reports, observations and narrative_claims
-    frames (the nightly run reads only what changed: `transforms.incremental`)."""
-    from transforms.run import incremental  # it builds on this module
-
-    nothing = incremental.Previous.empty()
-    todo = incremental.plan(list(paths), raw_dir, nothing, catalogue, max_file_bytes())
-    fresh = parse_files(todo.to_read, raw_dir, None, on_progress)
-    result = incremental.assemble(todo, fresh, raw_dir, nothing)
-    return result.reports, result.observations, result.claims

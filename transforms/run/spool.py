@@ -20,7 +20,7 @@ again one file per item (`Batch.split`), so only the file at fault gets the boun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,8 @@ from transforms.checks.evaluations import combine, evaluation_frame
 from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
-from transforms.run.ingest import FileResult, ingest_file
+from transforms.run.ingest import FileResult, bounds_exceeded, ingest_file, source_name
+from transforms.run.pool import Bounds, Failed, map_bounded, run_inline
 
 SOURCE = "_src"  # the spool column naming the row's file (reports.source_file)
 PARTS = {  # spool part → its schema (plus SOURCE)
@@ -66,7 +67,12 @@ class Batch:
 
 
 def batches(
-    paths: Sequence[Path], raw_dir: Path, max_bytes: int, spool_dir: Path, workers: int
+    paths: Sequence[Path],
+    raw_dir: Path,
+    max_bytes: int,
+    spool_dir: Path,
+    workers: int,
+    prefix: str = "",
 ) -> list[Batch]:
     """Consecutive runs of `paths` (their order kept): text and HTML files up to
     MAX_BATCH_FILES / MAX_BATCH_BYTES a batch, and small enough that every worker gets several
@@ -91,7 +97,7 @@ def batches(
             last.append(path)
             size += weight
     return [
-        Batch(tuple(group), raw_dir, max_bytes, spool_dir, f"b{i:06d}")
+        Batch(tuple(group), raw_dir, max_bytes, spool_dir, f"{prefix}b{i:06d}")
         for i, group in enumerate(out)
     ]
 
@@ -172,3 +178,47 @@ def evaluate_report_checks(
         evaluate_completeness(observations, reports, catalogue),
         evaluate_narrative(claims, observations, catalogue),
     )
+
+
+def discard_parts(batch: Batch) -> None:
+    """Whatever a stopped batch wrote (it may have been killed between two parts)."""
+    for part in PARTS:
+        (batch.spool_dir / f"{batch.name}.{part}.parquet").unlink(missing_ok=True)
+
+
+def parse_to_spool(
+    paths: Sequence[Path],
+    raw_dir: Path,
+    max_bytes: int,
+    spool_dir: Path,
+    bounds: Bounds | None,
+    on_progress: Callable[[int, int], None] | None = None,
+    prefix: str = "",
+) -> dict[str, dict]:
+    """Read `paths` in batches in worker processes (in this process when `bounds` is None),
+    their rows written to `spool_dir`; return source_file → the file's `reports` row. A batch
+    the pool stopped is read again one file per item, so that only the file at fault gets the
+    bound's reason (its row says which bound). Never raises for a file."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    workers = bounds.worker_count if bounds else 1
+    todo = batches(paths, raw_dir, max_bytes, spool_dir, workers, prefix)
+    rows: dict[str, dict] = {}
+    while todo:
+        retry: list[Batch] = []
+        run = map_bounded(read_batch, todo, bounds, chunk_size=1) if bounds else None
+        for i, result in run or run_inline(read_batch, todo):
+            batch = todo[i]
+            if isinstance(result, Failed) and len(batch.paths) > 1:
+                discard_parts(batch)
+                retry += batch.split()
+                continue
+            if isinstance(result, Failed):
+                discard_parts(batch)
+                path = batch.paths[0]
+                result = [bounds_exceeded(path, raw_dir, max_bytes, result.reason).report]
+            for path, report in zip(batch.paths, result, strict=True):
+                rows[source_name(path, raw_dir)] = report
+            if on_progress:
+                on_progress(len(rows), len(paths))
+        todo = retry
+    return rows

@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -49,6 +50,7 @@ STAMP = b"nianbao_run_id"  # schema metadata: the run that wrote the file
 MANIFEST = "manifest.json"  # the current set: each file's size, rows and sha256
 JOURNAL = "manifest.json.next"  # the flip under way: the next manifest and the files built beside
 HISTORY = ("runs", "alerts")  # state the raw files cannot rebuild
+SPOOL_PREFIX = ".spool-"  # a run's scratch folder (`spool_dir`), removed when it ends
 
 
 class WriteFailed(OSError):
@@ -61,7 +63,8 @@ def _arrow(frame: pd.DataFrame, schema: pa.Schema, run_id: str | None) -> pa.Tab
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
 
 
-def _temp(path: Path) -> Path:
+def staging_path(path: Path) -> Path:
+    """Where a file is built beside its final name (removed by `clear_leftovers` if a run dies)."""
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
@@ -75,7 +78,15 @@ def clear_leftovers(curated_dir: Path) -> list[Path]:
     found = [p for f in folders if f.is_dir() for pat in patterns for p in f.glob(pat)]
     for path in found:
         path.unlink(missing_ok=True)
+    for spool in curated_dir.glob(f"{SPOOL_PREFIX}*") if curated_dir.is_dir() else ():
+        shutil.rmtree(spool, ignore_errors=True)  # a killed run's parse output and spill files
+        found.append(spool)
     return found
+
+
+def spool_dir(curated_dir: Path, run_id: str) -> Path:
+    """The run's scratch folder: the parse workers' Parquet parts, DuckDB's spill files."""
+    return curated_dir / f"{SPOOL_PREFIX}{run_id}"
 
 
 def stamp(path: Path) -> str | None:
@@ -279,20 +290,23 @@ def _rebuilding(notes: list[str], frames: dict) -> Previous:
     return Previous(**{**Previous.empty().__dict__, **kept, "damaged": tuple(notes)})
 
 
-def load_previous(curated_dir: Path, values: bool = True) -> Previous:
+def load_previous(curated_dir: Path, values: bool = True, checks: bool = True) -> Previous:
     """The last published state, verified, or an empty one. Empty on a first run, for files
     from another version, and when the data files were not all written by the same run. A
     damaged file gives a state that reuses nothing (`Previous.damaged` says why). With `values`
-    False the observations and claims (the bulk) are only checked against the manifest, not read:
-    enough to plan, and all a run with no changes needs."""
+    False the observations and claims (the bulk) are only checked against the manifest, not read,
+    and with `checks` False check_results too: the run reads them out of core from
+    `Previous.folder`."""
     paths = {key: curated_dir / f"{name}.parquet" for key, name in DATA_TABLES.items()}
     if not paths["reports"].exists():
         return Previous.empty()
     manifest = read_manifest(curated_dir)
     checked = [curated_dir / f"{t}.parquet" for t in REBUILT]
     notes = [n for p in checked if (n := damage(p, schemas.TABLES[p.stem], manifest.get(p.name)))]
-    values = values or not all(p.name in manifest for p in paths.values())  # else read to check
-    wanted = [k for k in paths if values or k in ("reports", "check_results")]
+    in_manifest = all(p.name in manifest for p in paths.values())
+    values = values or not in_manifest  # else read to check
+    checks = checks or not in_manifest or bool(notes)  # damaged: what is sound is kept
+    wanted = [k for k in paths if values or k == "reports" or (checks and k == "check_results")]
     frames, unread = _read_all(paths, [k for k in wanted if paths[k].exists()])
     if notes or unread:
         return _rebuilding(notes + unread, frames)
@@ -300,7 +314,15 @@ def load_previous(curated_dir: Path, values: bool = True) -> Previous:
     if len(stamps) != 1 or None in stamps:
         log.warning("previous state incomplete (files of different runs): reading all again")
         return Previous.empty()
-    return Previous(**{**Previous.empty().__dict__, **frames, "values_loaded": values})
+    return Previous(
+        **{
+            **Previous.empty().__dict__,
+            **frames,
+            "values_loaded": values,
+            "checks_loaded": checks,
+            "folder": curated_dir,
+        }
+    )
 
 
 def published(curated_dir: Path) -> dict[str, Path]:
@@ -366,7 +388,7 @@ def stage_all(
     `run_id`, beside its final name and synced; returns table name → that file, for `commit`.
     A write that fails (disk full, no permission) leaves nothing: WriteFailed."""
     curated_dir.mkdir(parents=True, exist_ok=True)
-    staged = {name: _temp(curated_dir / f"{name}.parquet") for name in frames}
+    staged = {name: staging_path(curated_dir / f"{name}.parquet") for name in frames}
     name = ""
     try:
         for name, frame in frames.items():

@@ -11,7 +11,8 @@ from tests.expected_cells import compare, load
 from transforms import catalogue
 from transforms.checks.completeness import CHECK_ID, evaluate_completeness
 from transforms.extract.templates import national
-from transforms.run.ingest import ingest_file, ingest_files
+from transforms.run.incremental import ingest_files
+from transforms.run.ingest import ingest_file
 
 PAGE = FIXTURES / "pingtan_shenpiju_2025_national2021.html"
 HONGZE_2023 = FIXTURES / "huaian_hongze_qu_2023.pdf"  # （六）其他处理 printed as one row

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import FIXTURES
 from transforms.catalogue import default
 from transforms.checks.crossyear import body_key, evaluate_cross_year
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 YEARS = ["2020", "2021", "2022", "2025"]
 

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import mutate_lines
 from transforms.catalogue import default
 from transforms.checks.identities import evaluate_rules
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ def test_all_completed_phrase_is_checked_against_carried_forward(tmp_path):
 
 def test_a_table_headed_with_another_year_is_a_semantic_finding(tmp_path):
     from transforms.checks.semantic import evaluate_semantic
-    from transforms.run.ingest import ingest_files
+    from transforms.run.incremental import ingest_files
 
     path = _edited(tmp_path, "\t2012年发生数\n\n\t人员配置", "\t2011年发生数\n\n\t人员配置")
     reports, obs, _ = ingest_files([path], tmp_path, default())
@@ -116,7 +116,7 @@ def test_a_table_headed_with_another_year_is_a_semantic_finding(tmp_path):
 
 def test_fujian_2018_police_table_contradicts_its_prose_and_its_year():
     from transforms.checks.semantic import evaluate_semantic
-    from transforms.run.ingest import ingest_files
+    from transforms.run.incremental import ingest_files
 
     path = FIXTURES / "fujian_pingtan_2018_gonganju.html"
     _, ev = _evaluate(path)

@@ -9,7 +9,7 @@ from tests.conftest import FIXTURES
 from transforms.catalogue import default
 from transforms.checks.crossyear import evaluate_cross_year
 from transforms.checks.narrative import evaluate_narrative
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 FILES = [
     *sorted(FIXTURES.glob("fujian_pingtan_*_flat.txt")),

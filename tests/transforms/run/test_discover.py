@@ -295,7 +295,7 @@ def test_an_odd_suffix_gives_a_valid_file_format(raw):
 
 
 def _ingest(raw: Path):
-    from transforms.run.ingest import ingest_files
+    from transforms.run.incremental import ingest_files
 
     return ingest_files(discover(raw), raw, catalogue.default())
 

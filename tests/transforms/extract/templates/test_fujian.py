@@ -21,7 +21,7 @@ from transforms.extract.metadata import report_metadata
 from transforms.extract.readers import read_document
 from transforms.extract.templates import TemplateNotFound, parse_document
 from transforms.normalise.rows import observations
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 AMB = "ambiguous"  # an expected cell that the text cannot settle
 P = "fujian.proactive."

@@ -7,7 +7,7 @@ from pathlib import Path
 from expectations.runner import validate
 from expectations.suites import observation_suite
 from transforms.catalogue import default
-from transforms.run.ingest import ingest_files
+from transforms.run.incremental import ingest_files
 
 PAGE = """甘肃省某某县2015年政府信息公开工作年度报告
 | 指标 | 数值 |

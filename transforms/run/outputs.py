@@ -1,0 +1,307 @@
+"""The run's checks and tables, built from the spool and the last published state, out of core.
+
+In: the spool folder the parse workers wrote (`transforms.run.spool`), the assembled reports
+(`incremental.Assembled`), the last published state (`incremental.Previous`, its files), a GE
+`Validator`. Out: check_results parts in the spool, then the observations, narrative_claims and
+check_results files staged beside their final names (`store.tables.write_query`), and what the
+run reports about them (`Tallies`: rows, check counts, the failed checks).
+
+Nothing here holds the corpus: GE validates the spool a few batches at a time
+(`GE_BATCH_ROWS`); checks that span reports (cross-year, conflicts) read only the rows they
+need (`crossyear.NEEDED_*`) from the staged observations; the tables are DuckDB queries
+streamed into the Parquet writer. The rows come out in the order `incremental.assemble` and
+`incremental.merge_checks` give in memory (tested: identical tables).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from transforms import schemas
+from transforms.checks import crossyear
+from transforms.checks.evaluations import combine
+from transforms.quality.summary import CheckCounts
+from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
+from transforms.run.spool import SOURCE, spool_schema
+from transforms.schemas import REPORT_READ
+from transforms.store import curated, tables
+
+progress = logging.getLogger("nianbao.progress")
+GE_BATCH_ROWS = 150_000  # evaluation and observation rows validated per GE batch
+_OBS_JUDGED = ("report_id", "indicator", "breakdown", "value", "value_status")
+_OBS_DESCRIBED = ("label_as_printed", "raw_value", "locator")  # named in failure messages
+CHECKS = "checks"  # the spool part of check_results rows
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """What the run says about its tables without loading them."""
+
+    observations: int
+    checks: CheckCounts
+    failed: pd.DataFrame  # the failed check_results rows (schema CHECK_RESULTS)
+
+
+def _parts(spool_dir: Path, part: str) -> list[Path]:
+    return sorted(spool_dir.glob(f"*.{part}.parquet"))
+
+
+def _batch_names(spool_dir: Path) -> list[str]:
+    names = {
+        p.name.split(".")[0]
+        for part in ("evaluations", "observations")
+        for p in _parts(spool_dir, part)
+    }
+    return sorted(names)
+
+
+def _read_part(path: Path, part: str, columns: list[str], sources: pa.Array) -> pd.DataFrame:
+    """The rows of one spool part whose file is among `sources` (not a duplicate's)."""
+    table = pq.read_table(path, columns=[*columns, SOURCE], schema=spool_schema(part))
+    table = table.filter(pc.is_in(table[SOURCE], value_set=sources))
+    return table.drop_columns([SOURCE]).to_pandas()
+
+
+def _write_checks(spool_dir: Path, name: str, checks: pd.DataFrame) -> None:
+    if checks.empty:
+        return
+    table = pa.Table.from_pandas(checks, schema=schemas.CHECK_RESULTS, preserve_index=False)
+    pq.write_table(table, spool_dir / f"{name}.{CHECKS}.parquet", compression="zstd")
+
+
+def validate_spool(validator, spool_dir: Path, assembled: Assembled) -> None:
+    """GE over every report read in this run, a few spool batches at a time; the reports suite
+    over the run's fresh reports at once (its ids must be unique across them). check_results
+    rows go to the spool as `<batch>.checks.parquet`."""
+    sources = pa.array(sorted(assembled.fresh_sources), pa.string())
+    evaluation_columns = schemas.EVALUATIONS.names
+    observation_columns = [*_OBS_JUDGED, *_OBS_DESCRIBED]
+    group: list[str] = []
+    frames: dict[str, list[pd.DataFrame]] = {"evaluations": [], "observations": []}
+    rows = 0
+
+    def flush() -> None:
+        nonlocal rows
+        if group:
+            batch = {k: pd.concat(v, ignore_index=True) for k, v in frames.items() if v}
+            _write_checks(spool_dir, group[0], validator.check(batch))
+        group.clear()
+        frames["evaluations"], frames["observations"] = [], []
+        rows = 0
+
+    for name in _batch_names(spool_dir):
+        for part, cols in (
+            ("evaluations", evaluation_columns),
+            ("observations", observation_columns),
+        ):
+            path = spool_dir / f"{name}.{part}.parquet"
+            if path.exists():
+                frame = _read_part(path, part, cols, sources)
+                if part == "observations":
+                    frame = frame[[c for c in schemas.OBSERVATIONS.names if c in frame.columns]]
+                frames[part].append(frame)
+                rows += len(frame)
+        group.append(name)
+        if rows >= GE_BATCH_ROWS:
+            flush()
+    flush()
+    reports = assembled.reports
+    fresh = reports[
+        reports["status"].isin(REPORT_READ) & reports["report_id"].isin(assembled.fresh_ids)
+    ]
+    _write_checks(spool_dir, "~reports", validator.check({"reports": fresh}))
+
+
+def _union(members: list[str]) -> str:
+    return "\nUNION ALL\n".join(members)
+
+
+def _registered(con, name: str, values) -> None:
+    con.register(name, pa.table({"v": pa.array(sorted(values), pa.string())}))
+
+
+def _stage(con, table: str, members: list[str], order: str, target: Path, run_id) -> int:
+    """`table` written to `target` from the union of `members` in canonical order; a write
+    that fails leaves nothing (WriteFailed, as `curated.stage_all`)."""
+    schema = schemas.TABLES[table]
+    try:
+        if members:
+            sql = (
+                f"SELECT {tables.columns(schema)} FROM (\n{_union(members)}\n) "
+                f"ORDER BY {order}, _o, _f, _r"
+            )
+            return tables.write_query(con, sql, schema, target, run_id)
+        empty = pa.Table.from_pandas(
+            schemas.empty_frame(schema), schema=tables.stamped(schema, run_id), preserve_index=False
+        )
+        pq.write_table(empty, target, compression="zstd", write_page_checksum=True)
+        return 0
+    except BaseException as exc:
+        target.unlink(missing_ok=True)
+        if isinstance(exc, OSError) or "IO Error" in str(exc):
+            raise curated.WriteFailed(
+                f"could not write {table}.parquet in {target.parent}: "
+                f"{getattr(exc, 'strerror', None) or exc}; the previous outputs are intact"
+            ) from exc
+        raise
+
+
+def _old(previous: Previous, table: str, schema: pa.Schema, where: str) -> list[str]:
+    path = previous.path(table)
+    if path is None or not path.exists():
+        return []
+    return [
+        f"SELECT {tables.columns(schema)}, 0 AS _o, '' AS _f, file_row_number AS _r "
+        f"FROM read_parquet({tables.parquet_list([path])}, file_row_number = true) WHERE {where}"
+    ]
+
+
+def _new(spool_dir: Path, part: str, schema: pa.Schema, where: str = "true") -> list[str]:
+    paths = _parts(spool_dir, part)
+    if not paths:
+        return []
+    return [
+        f"SELECT {tables.columns(schema)}, 1 AS _o, filename AS _f, file_row_number AS _r "
+        f"FROM read_parquet({tables.parquet_list(paths)}, filename = true, "
+        f"file_row_number = true) WHERE {where}"
+    ]
+
+
+def stage_values(
+    con, spool_dir: Path, previous: Previous, assembled: Assembled, curated_dir: Path, run_id
+) -> tuple[dict[str, Path], int]:
+    """observations and narrative_claims staged: the reused reports' rows from the last
+    published files, the fresh reports' rows from the spool. Returns (staged files, rows of
+    observations)."""
+    _registered(con, "reused_ids", assembled.reused_ids)
+    _registered(con, "fresh_sources", assembled.fresh_sources)
+    reused = "report_id IN (SELECT v FROM reused_ids)"
+    fresh = f"{SOURCE} IN (SELECT v FROM fresh_sources)"
+    staged, n_obs = {}, 0
+    for table, part, order in (
+        ("observations", "observations", '"report_id" NULLS FIRST'),
+        ("narrative_claims", "claims", '"report_id" NULLS FIRST, "claim_no" NULLS FIRST'),
+    ):
+        schema = schemas.TABLES[table]
+        members = _old(previous, table, schema, reused) + _new(spool_dir, part, schema, fresh)
+        staged[table] = curated.staging_path(curated_dir / f"{table}.parquet")
+        try:
+            rows = _stage(con, table, members, order, staged[table], run_id)
+        except BaseException:
+            curated.discard(staged)
+            raise
+        n_obs = rows if table == "observations" else n_obs
+    return staged, n_obs
+
+
+def spanning_evaluations(con, observations: Path, reports: pd.DataFrame) -> pd.DataFrame:
+    """Cross-year and conflict evaluations over every report published with values, from the
+    rows of the staged observations these checks read."""
+    live = reports[reports["status"].isin(REPORT_READ)]
+    codes = ", ".join("'" + c + "'" for c in crossyear.NEEDED_INDICATORS)
+    cols = ", ".join(f'"{c}"' for c in crossyear.NEEDED_COLUMNS)
+    source = f"read_parquet({tables.parquet_list([observations])})"
+    sql = (
+        f"SELECT {cols} FROM {source} WHERE indicator IN ({codes}) "
+        f"OR breakdown = '{crossyear.CUMULATIVE}' OR (breakdown = '{crossyear.YEAR}' AND "
+        f"report_id IN (SELECT report_id FROM {source} WHERE breakdown = '{crossyear.CUMULATIVE}'))"
+    )
+    needed = con.sql(sql).to_arrow_table().to_pandas()
+    return combine(crossyear.evaluate_cross_year(live, needed), crossyear.evaluate_conflicts(live))
+
+
+def stage_checks(
+    con, spool_dir: Path, previous: Previous, assembled: Assembled, curated_dir: Path, run_id
+) -> Path:
+    """check_results staged: the reused reports' rows but those of checks spanning reports
+    (recomputed every run), and this run's rows (the spool's checks parts)."""
+    reports = assembled.reports
+    kept = set(reports.loc[reports["status"].isin(REPORT_READ), "report_id"]) - assembled.fresh_ids
+    _registered(con, "kept_ids", kept)
+    respan = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
+    schema = schemas.CHECK_RESULTS
+    where = f"report_id IN (SELECT v FROM kept_ids) AND kind NOT IN ({respan})"
+    members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
+    order = ", ".join(
+        f'"{k}" NULLS FIRST'
+        for k in ("report_id", "kind", "check_id", "breakdown", "locator", "message")
+    )
+    target = curated.staging_path(curated_dir / "check_results.parquet")
+    _stage(con, "check_results", members, order, target, run_id)
+    return target
+
+
+def tallies(con, checks: Path, n_observations: int) -> Tallies:
+    counts = CheckCounts(*tables.check_counts(con, checks))
+    return Tallies(n_observations, counts, tables.failed_checks(con, checks))
+
+
+def previous_failed(con, previous: Previous) -> pd.DataFrame | None:
+    """The failed checks of the last published state (None on a first run or when its
+    check_results cannot be read: then every finding counts as new)."""
+    if previous.reports.empty:
+        return None
+    if previous.checks_loaded:
+        checks = previous.check_results
+        return checks[checks["passed"].eq(False).fillna(False).astype(bool)]
+    path = previous.path("check_results")
+    try:
+        return tables.failed_checks(con, path) if path is not None and path.exists() else None
+    except Exception:  # a damaged file: named by the state check, nothing reused
+        return None
+
+
+class Workspace:
+    """A run's scratch space: the spool folder under the curated folder and a DuckDB bounded in
+    memory that spills there. `close` removes both (a killed run's are removed by the next
+    run's `curated.clear_leftovers`)."""
+
+    def __init__(self, curated_dir: Path, run_id: str) -> None:
+        self.curated_dir = curated_dir
+        self.run_id = run_id
+        self.dir = curated.spool_dir(curated_dir, run_id)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.con = tables.connect(self.dir / "spill")
+
+    def close(self) -> None:
+        self.con.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def check_and_stage(
+    ws: Workspace, validator, previous: Previous, assembled: Assembled
+) -> tuple[dict[str, Path], Tallies]:
+    """Everything after the parse: GE over the spool, the values staged, the checks that span
+    reports over the staged observations, check_results staged; the staged files (table →
+    file) and the tallies."""
+    progress.info("running Great Expectations suites on the reports read")
+    validate_spool(validator, ws.dir, assembled)
+    progress.info("writing Parquet: observations and narrative claims")
+    staged, n_obs = stage_values(ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id)
+    try:
+        progress.info("checking identities across reports (cross-year, conflicts)")
+        spanning = spanning_evaluations(ws.con, staged["observations"], assembled.reports)
+        _write_checks(ws.dir, "~spanning", validator.check({"evaluations": spanning}))
+        validator.finish()
+        progress.info("writing Parquet: check results")
+        staged["check_results"] = stage_checks(
+            ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id
+        )
+        return staged, tallies(ws.con, staged["check_results"], n_obs)
+    except BaseException:
+        curated.discard(staged)
+        raise
