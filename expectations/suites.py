@@ -2,11 +2,13 @@
 
 In: the catalogue. Out: `SuiteSpec`s, plain data (no GE import): one per frame the runner
 validates. Every expectation carries its check id in `meta`, so that each failing expectation
-becomes a `check_results` row naming the rule.
+becomes a `check_results` row naming the rule. Every check's id, kind, severity and label is
+data: the sum rules in rules.csv, every other check in checks.csv; only how GE judges a column
+check (its expectation class and arguments) is written here.
 
-- `identities` (frame: rule evaluations from `transforms.reconcile` and `transforms.semantic`):
-  one expectation per catalogue rule and per semantic check, `violation` between 0 and 0 on
-  that rule's rows.
+- `identities` (frame: the evaluations of `transforms.checks`, schema EVALUATIONS): one
+  expectation per sum rule and per checks.csv row of that suite, `violation` between 0 and 0 on
+  that check's rows.
 - `observations` (frame: observations): key unique, every label coded, every column known,
   counts non-negative, every cell a readable number (a blank is its own finding).
 - `reports` (frame: parsed reports): body and report year found, report ids unique.
@@ -17,10 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from transforms.catalogue import Catalogue
-from transforms.checks import completeness
-from transforms.checks.crossyear import CONFLICT_RULES, CROSS_YEAR_RULES
-from transforms.checks.semantic import SEMANTIC_RULES
-from transforms.extract.cells import READ_STATUSES
+from transforms.schemas import READ_STATUSES
 
 
 @dataclass(frozen=True)
@@ -55,19 +54,15 @@ def _holds(check_id: str, kind: str, severity: str, description: str) -> Expecta
 
 
 def identity_suite(catalogue: Catalogue) -> SuiteSpec:
-    narrative = (
-        "The prose restates the table: stated counts equal the cells they name, stated "
-        "percentages equal count / base at the printed precision."
-    )
+    """One expectation per check judged on evaluation rows (checks.csv) and per sum rule."""
     return SuiteSpec(
         "identities",
         "evaluations",
         (
-            *(_holds(r, "semantic", "error", text) for r, text in SEMANTIC_RULES.items()),
-            *(_holds(r, "cross_year", sev, text) for r, (sev, text) in CROSS_YEAR_RULES.items()),
-            *(_holds(r, "conflict", sev, text) for r, (sev, text) in CONFLICT_RULES.items()),
-            _holds("narrative", "narrative", "error", narrative),
-            _holds(completeness.CHECK_ID, "completeness", "error", completeness.DESCRIPTION),
+            *(
+                _holds(c.check_id, c.kind, c.severity, c.label)
+                for c in catalogue.checks_of("identities")
+            ),
             *(
                 _holds(r.rule_id, "identity", r.severity, f"{r.label_zh}: {r.description}")
                 for r in catalogue.rules
@@ -76,98 +71,60 @@ def identity_suite(catalogue: Catalogue) -> SuiteSpec:
     )
 
 
+def _column_expectations(catalogue: Catalogue) -> dict[str, tuple[str, dict]]:
+    """How Great Expectations judges each check on a table's columns: check id → (expectation
+    class, its arguments). Their id, kind, severity and label are data (checks.csv)."""
+    return {
+        "obs_key_unique": (
+            "ExpectCompoundColumnsToBeUnique",
+            {
+                "column_list": ["report_id", "indicator", "breakdown"],
+                "ignore_row_if": "any_value_is_missing",
+            },
+        ),
+        "obs_indicator_known": ("ExpectColumnValuesToNotBeNull", {"column": "indicator"}),
+        "obs_indicator_in_catalogue": (
+            "ExpectColumnValuesToBeInSet",
+            {"column": "indicator", "value_set": sorted(catalogue.codes)},
+        ),
+        "obs_breakdown_known": ("ExpectColumnValuesToNotBeNull", {"column": "breakdown"}),
+        "obs_value_non_negative": (
+            "ExpectColumnValuesToBeBetween",
+            {"column": "value", "min_value": 0},
+        ),
+        "obs_value_present": (
+            "ExpectColumnValuesToBeInSet",
+            {"column": "value_status", "value_set": list(READ_STATUSES)},
+        ),
+        "report_id_unique": ("ExpectColumnValuesToBeUnique", {"column": "report_id"}),
+        "report_body_found": ("ExpectColumnValuesToNotBeNull", {"column": "body"}),
+        "report_year_found": ("ExpectColumnValuesToNotBeNull", {"column": "report_year"}),
+    }
+
+
+def _column_suite(catalogue: Catalogue, suite: str) -> SuiteSpec:
+    how = _column_expectations(catalogue)
+    checks = catalogue.checks_of(suite)
+    unknown = [c.check_id for c in checks if c.check_id not in how]
+    if unknown:
+        raise ValueError(f"checks.csv names {suite} checks GE has no expectation for: {unknown}")
+    return SuiteSpec(
+        suite,
+        suite,
+        tuple(
+            ExpectationSpec(c.check_id, c.kind, c.severity, *how[c.check_id], c.label)
+            for c in checks
+        ),
+    )
+
+
 def observation_suite(catalogue: Catalogue) -> SuiteSpec:
-    return SuiteSpec(
-        "observations",
-        "observations",
-        (
-            ExpectationSpec(
-                "obs_key_unique",
-                "structure",
-                "error",
-                "ExpectCompoundColumnsToBeUnique",
-                {
-                    "column_list": ["report_id", "indicator", "breakdown"],
-                    "ignore_row_if": "any_value_is_missing",
-                },
-                "Each indicator is printed once per column of a report.",
-            ),
-            ExpectationSpec(
-                "obs_indicator_known",
-                "unmapped_label",
-                "error",
-                "ExpectColumnValuesToNotBeNull",
-                {"column": "indicator"},
-                "Every printed label maps to a catalogue indicator.",
-            ),
-            ExpectationSpec(
-                "obs_indicator_in_catalogue",
-                "structure",
-                "error",
-                "ExpectColumnValuesToBeInSet",
-                {"column": "indicator", "value_set": sorted(catalogue.codes)},
-                "Every indicator code is defined in the catalogue.",
-            ),
-            ExpectationSpec(
-                "obs_breakdown_known",
-                "structure",
-                "error",
-                "ExpectColumnValuesToNotBeNull",
-                {"column": "breakdown"},
-                "Every printed column header maps to a breakdown.",
-            ),
-            ExpectationSpec(
-                "obs_value_non_negative",
-                "structure",
-                "error",
-                "ExpectColumnValuesToBeBetween",
-                {"column": "value", "min_value": 0},
-                "Counts and amounts are never negative.",
-            ),
-            ExpectationSpec(
-                "obs_value_present",
-                "completeness",
-                "error",
-                "ExpectColumnValuesToBeInSet",
-                {"column": "value_status", "value_set": list(READ_STATUSES)},
-                "A number is printed where the form asks for one (blank is not zero).",
-            ),
-        ),
-    )
+    return _column_suite(catalogue, "observations")
 
 
-def report_suite() -> SuiteSpec:
-    return SuiteSpec(
-        "reports",
-        "reports",
-        (
-            ExpectationSpec(
-                "report_id_unique",
-                "structure",
-                "error",
-                "ExpectColumnValuesToBeUnique",
-                {"column": "report_id"},
-                "Each report has its own id.",
-            ),
-            ExpectationSpec(
-                "report_body_found",
-                "metadata",
-                "error",
-                "ExpectColumnValuesToNotBeNull",
-                {"column": "body"},
-                "The report names its issuing body.",
-            ),
-            ExpectationSpec(
-                "report_year_found",
-                "metadata",
-                "error",
-                "ExpectColumnValuesToNotBeNull",
-                {"column": "report_year"},
-                "The report names the year it reports on.",
-            ),
-        ),
-    )
+def report_suite(catalogue: Catalogue) -> SuiteSpec:
+    return _column_suite(catalogue, "reports")
 
 
 def all_suites(catalogue: Catalogue) -> tuple[SuiteSpec, ...]:
-    return (identity_suite(catalogue), observation_suite(catalogue), report_suite())
+    return (identity_suite(catalogue), observation_suite(catalogue), report_suite(catalogue))

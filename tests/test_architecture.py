@@ -55,21 +55,6 @@ LAYERS: dict[str, set[str]] = {  # layer → the project layers it may import (b
     "devtools": _TRANSFORMS | {"expectations", "flows"},
 }
 
-# Imports that break a rule above today, each with the fix under way; the layer test tolerates
-# exactly these, and `test_the_known_layer_violations_are_gone` says when one can be deleted.
-KNOWN_LAYER_VIOLATIONS = {
-    ("transforms.catalogue", "transforms.extract.labels"): "label normalisation belongs below "
-    "the catalogue (move normalise_label/normalise_group into transforms/catalogue)",
-    ("transforms.store.curated", "transforms.run.incremental"): "Previous (the last run's "
-    "state, which curated loads) belongs in store; run.incremental then imports it from there",
-    ("expectations.suites", "transforms.checks.completeness"): "the GE suites are to read the "
-    "checks from the catalogue (checks.csv), not from the check modules",
-    ("expectations.suites", "transforms.checks.crossyear"): "as above (checks.csv)",
-    ("expectations.suites", "transforms.checks.semantic"): "as above (checks.csv)",
-    ("expectations.suites", "transforms.extract.cells"): "READ_STATUSES is the observations "
-    "contract (value_status): it belongs in transforms.schemas",
-}
-
 # Third-party packages a layer may not import (anywhere, or at module level only).
 FORBIDDEN = {  # layer prefix → packages never imported, even inside a function
     "transforms": {"prefect", "great_expectations", "reportlab", "psutil"},
@@ -78,25 +63,6 @@ FORBIDDEN = {  # layer prefix → packages never imported, even inside a functio
 }
 LAZY_ONLY = {"expectations": {"great_expectations"}}  # ~8 s to import: only inside a function
 SCHEMAS_MAY_IMPORT = {"pyarrow", "pandas"}  # besides the standard library
-
-# Cycles known today, each with its fix; any other cycle fails `test_no_import_cycles`.
-KNOWN_CYCLES = {
-    frozenset({"transforms.run.ingest", "transforms.run.incremental"}): "being removed by the "
-    "lead (issue 13)",
-    frozenset(
-        {
-            "transforms.extract.templates",
-            "transforms.extract.templates.fujian",
-            "transforms.extract.templates.fujian_flat",
-            "transforms.extract.templates.generic",
-            "transforms.extract.templates.jilin",
-            "transforms.extract.templates.national",
-            "transforms.extract.templates.national_flat",
-        }
-    ): "the parsers import ParsedTable, RawCell, printed_cells and each_table from the package, "
-    "whose parse_document imports the parsers: move those four into templates/base.py",
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -193,24 +159,8 @@ def test_every_module_is_in_a_layer():
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_each_layer_imports_only_the_layers_it_may(name):
-    offences = _layer_offences()
-    new = [
-        text
-        for key, text in sorted(offences.items())
-        if layer(key[0]) == name and key not in KNOWN_LAYER_VIOLATIONS
-    ]
-    assert not new, "\n".join(new)
-
-
-@pytest.mark.xfail(strict=False, reason="known layer violations, each with its fix under way")
-def test_the_known_layer_violations_are_gone():
-    offences = _layer_offences()
-    left = [
-        f"{offences[key]} (to do: {fix})"
-        for key, fix in KNOWN_LAYER_VIOLATIONS.items()
-        if key in offences
-    ]
-    assert not left, "\n".join(left)
+    offences = [text for key, text in sorted(_layer_offences().items()) if layer(key[0]) == name]
+    assert not offences, "\n".join(offences)
 
 
 def _third_party(found: Import) -> str:
@@ -297,21 +247,8 @@ def _describe(cycle: set[str], graph: dict[str, set[str]]) -> str:
 
 def test_no_import_cycles():
     graph = _project_graph()
-    cycles = [c for c in _cycles() if frozenset(c) not in KNOWN_CYCLES]
+    cycles = _cycles()
     assert not cycles, "\n".join(_describe(c, graph) for c in cycles)
-
-
-@pytest.mark.xfail(
-    strict=False, reason="ingest ↔ incremental (the lead is removing it) and extract.templates"
-)
-def test_the_known_import_cycles_are_gone():
-    graph = _project_graph()
-    left = [
-        f"{_describe(c, graph)} (to do: {KNOWN_CYCLES[frozenset(c)]})"
-        for c in _cycles()
-        if frozenset(c) in KNOWN_CYCLES
-    ]
-    assert not left, "\n".join(left)
 
 
 def test_the_cycle_finder_finds_cycles():
@@ -325,7 +262,7 @@ def _indicator_codes() -> set[str]:
 
 
 @pytest.mark.xfail(
-    strict=False, reason="about 15 codes are still spelled out in code; a helper is removing them"
+    strict=False, reason="13 codes are still spelled out in checks and the national parsers (to do)"
 )
 def test_indicator_codes_are_spelled_only_in_the_catalogue():
     codes = _indicator_codes()

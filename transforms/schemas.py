@@ -24,6 +24,17 @@ def description(obj: pa.Schema | pa.Field) -> str:
     return (obj.metadata or {}).get(b"description", b"").decode("utf-8")
 
 
+# observations.value_status: how a printed cell was read (transforms.extract.cells)
+NUMBER = "number"
+ANNOTATED = "annotated"
+BLANK = "blank"
+APPROXIMATE = "approximate"
+UNREADABLE = "unreadable"
+DERIVED = "derived_from_flattened"  # set by the flattened-text splitter, not by parse_cell
+AMBIGUOUS = "ambiguous"  # likewise: several splits satisfy every identity
+VALUE_STATUSES = (NUMBER, ANNOTATED, DERIVED, BLANK, APPROXIMATE, AMBIGUOUS, UNREADABLE)
+READ_STATUSES = (NUMBER, ANNOTATED, DERIVED)
+
 REPORT_READ = ("parsed", "partial")  # statuses of a report whose values are published
 EXACT = pa.decimal128(38, 6)  # observations.value_exact
 

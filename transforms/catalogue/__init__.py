@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
-from transforms.extract.labels import normalise_group, normalise_label
+from transforms.catalogue.labels import normalise_group, normalise_label
 
 HERE = Path(__file__).parent
 RULE_OPS = ("=", "<=")
@@ -170,6 +170,22 @@ class PhrasePattern:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A check other than the sum rules (checks.csv): its id (check_results.check_id), the GE
+    suite that judges it, its kind and severity, and what it asserts."""
+
+    check_id: str
+    suite: str  # identities (evaluation rows) | observations | reports
+    kind: str
+    severity: str  # error | warning
+    label: str
+
+
+CHECK_SUITES = ("identities", "observations", "reports")
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
 class Catalogue:
     templates: tuple[Template, ...]
     indicators: tuple[Indicator, ...]
@@ -182,6 +198,7 @@ class Catalogue:
     positions: tuple[Position, ...]
     narrative: tuple[NarrativePattern, ...] = ()
     phrases: tuple[PhrasePattern, ...] = ()
+    checks: tuple[Check, ...] = ()
     digest: str = ""  # SHA-256 of the CSVs: a changed catalogue re-reads every report
 
     # Lookups run once per printed cell (hundreds per report, millions per run): the catalogue
@@ -198,6 +215,10 @@ class Catalogue:
 
     def indicator(self, code: str) -> Indicator:
         return self._by_code[code]
+
+    def checks_of(self, suite: str) -> tuple[Check, ...]:
+        """The checks.csv rows judged by one suite, in file order."""
+        return tuple(c for c in self.checks if c.suite == suite)
 
     @cached_property
     def _by_code(self) -> dict[str, Indicator]:
@@ -394,6 +415,7 @@ def load(folder: Path = HERE) -> Catalogue:
             PhrasePattern(**{**r, "target": _terms(r["target"])})
             for r in _rows("narrative_phrases.csv", folder)
         ),
+        checks=tuple(Check(**r) for r in _rows("checks.csv", folder)),
         digest=_digest(folder),
     )
     problems = integrity_problems(cat)
@@ -416,7 +438,23 @@ def integrity_problems(cat: Catalogue) -> list[str]:
         + _rule_problems(cat)
         + _alias_problems(cat)
         + _narrative_problems(cat)
+        + _check_problems(cat)
     )
+
+
+def _check_problems(cat: Catalogue) -> list[str]:
+    """checks.csv: ids unique and never a rule's id (one check_id, one meaning), a known suite
+    and severity, a label."""
+    ids = [c.check_id for c in cat.checks] + [r.rule_id for r in cat.rules]
+    out = [f"check id used twice (checks.csv, rules.csv): {d}" for d in sorted(_duplicates(ids))]
+    for c in cat.checks:
+        if c.suite not in CHECK_SUITES:
+            out.append(f"check {c.check_id}: suite {c.suite!r} is not one of {CHECK_SUITES}")
+        if c.severity not in SEVERITIES:
+            out.append(f"check {c.check_id}: severity {c.severity!r} is not one of {SEVERITIES}")
+        if not c.kind or not c.label:
+            out.append(f"check {c.check_id}: needs a kind and a label")
+    return out
 
 
 def _narrative_problems(cat: Catalogue) -> list[str]:

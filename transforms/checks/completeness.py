@@ -23,10 +23,6 @@ from transforms.checks.evaluations import evaluation_frame
 from transforms.schemas import REPORT_READ
 
 CHECK_ID = "table_incomplete"
-DESCRIPTION = (
-    "表三、表四的每一行每一列都已读取 (every row and column of tables 三 and 四 was read, "
-    "printed blank or marked)"
-)
 _FAMILY = "national"
 _REQUESTS, _APPEALS = "requests.", "appeals."
 _WHOLE_TABLE_3 = 23  # rows of table 三 in the one-row （六） shape

@@ -29,23 +29,14 @@ import pandas as pd
 
 from transforms.checks.evaluations import evaluation_frame
 from transforms.checks.identities import value_index
-from transforms.extract.cells import READ_STATUSES
-from transforms.schemas import REPORT_READ
+from transforms.schemas import READ_STATUSES, REPORT_READ
 
 _SUFFIX = re.compile(r"(人民政府|政府|管理委员会|管委会|办公室)$")
-CROSS_YEAR_RULES = {
-    "cross_year_carry_over": ("error", "上年结转(Y) = 结转下年度(Y−1), in every column"),
-    "cross_year_in_force": (
-        "warning",
-        "现行有效件数(Y) = 现行有效件数(Y−1) + 本年制发(Y) − 本年废止(Y)",
-    ),
-    "cross_year_cumulative": ("error", "历年累计(Y) = 历年累计(Y−1) + 本年度(Y)"),
-}
 
 
 # The observations these checks read: a run that holds none in memory loads only these rows,
-# for every report (`needed_observations`): cells of these indicators, cumulative cells, and the
-# year cells of the reports that print a cumulative column.
+# for every report (`transforms.run.outputs.spanning_evaluations`): cells of these indicators,
+# cumulative cells, and the year cells of the reports that print a cumulative column.
 CARRIED = ("requests.carried_over", "requests.carried_forward")
 IN_FORCE_ITEMS = ("rules", "normative_docs")
 IN_FORCE = tuple(
@@ -54,15 +45,6 @@ IN_FORCE = tuple(
 NEEDED_INDICATORS = CARRIED + IN_FORCE
 CUMULATIVE, YEAR = "cumulative", "year"
 NEEDED_COLUMNS = ("report_id", "indicator", "breakdown", "value", "value_status", "locator")
-
-
-CONFLICT_RULES = {
-    "report_conflict": (
-        "warning",
-        "One report per body and year: no other file (with other content) reports the same "
-        "body and year",
-    ),
-}
 
 
 def body_key(body: str | None) -> str | None:

@@ -18,8 +18,7 @@ import pandas as pd
 
 from transforms.catalogue import Catalogue, Rule
 from transforms.checks.evaluations import evaluation_frame
-from transforms.extract.cells import READ_STATUSES
-from transforms.schemas import REPORT_READ
+from transforms.schemas import READ_STATUSES, REPORT_READ
 
 _TOLERANCE_DIGITS = 6  # 万元 amounts carry up to 6 decimals
 _SHOWN = {"=": ("=", "≠"), "<=": ("≤", ">")}

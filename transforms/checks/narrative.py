@@ -30,8 +30,8 @@ import pandas as pd
 from transforms.catalogue import Catalogue, NarrativePattern
 from transforms.checks.evaluations import evaluation_frame
 from transforms.checks.identities import fmt_number
-from transforms.extract.cells import READ_STATUSES
 from transforms.extract.readers import Document
+from transforms.schemas import READ_STATUSES
 
 _CLAIM = re.compile(
     r"(?P<pre>约|近|超过|超|逾|多达|将近)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<mult>万|亿)?\s*(?P<post>余|多)?\s*"

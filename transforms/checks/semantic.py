@@ -25,12 +25,6 @@ import pandas as pd
 from transforms.checks.evaluations import evaluation_frame
 from transforms.schemas import REPORT_READ
 
-SEMANTIC_RULES = {
-    "semantic_table_year": "统计表所列年度与报告年度一致 (the table's period is the report year)",
-    "semantic_town_rules": "乡镇、街道不制发规章 (a town or street office issues no 规章)",
-    "semantic_fees_in_10k_yuan": "行政事业性收费以万元填报 (fees are in 万元, not 元)",
-    "semantic_plausible_value": "数值在合理范围内 (no count or amount reaches ten billion)",
-}
 IMPLAUSIBLE = 1e10
 _TOWN = re.compile(r"(?:乡|镇|街道|街道办事处)(?:人民政府)?$")
 _FEES = "proactive.fees.amount_10k_yuan"

@@ -22,15 +22,17 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-NUMBER = "number"
-ANNOTATED = "annotated"
-BLANK = "blank"
-APPROXIMATE = "approximate"
-UNREADABLE = "unreadable"
-DERIVED = "derived_from_flattened"  # set by the flattened-text splitter, not by parse_cell
-AMBIGUOUS = "ambiguous"  # likewise: several splits satisfy every identity
-VALUE_STATUSES = (NUMBER, ANNOTATED, DERIVED, BLANK, APPROXIMATE, AMBIGUOUS, UNREADABLE)
-READ_STATUSES = (NUMBER, ANNOTATED, DERIVED)
+from transforms.schemas import (  # noqa: F401 (the value statuses are the observations contract)
+    AMBIGUOUS,
+    ANNOTATED,
+    APPROXIMATE,
+    BLANK,
+    DERIVED,
+    NUMBER,
+    READ_STATUSES,
+    UNREADABLE,
+    VALUE_STATUSES,
+)
 
 _BLANKS = {"", "-", "--", "—", "——", "–", "/", "／", "无", "暂无", "空", "\\"}
 # Footnote marks printed after a number; stripped before NFKC, which would turn ① into 1.

@@ -35,6 +35,7 @@ from transforms.run.ingest import (
     source_name,
 )
 from transforms.schemas import REPORT_READ, records, to_frame
+from transforms.store.curated import Previous
 
 WITHDRAWN = (
     "the file was removed from the raw folder; this row is kept, its values and checks are no "
@@ -42,33 +43,6 @@ WITHDRAWN = (
 )
 NOT_PRIMARY = ("duplicate", "withdrawn")
 RESPAN_KINDS = ("cross_year", "conflict")  # span reports: recomputed whenever anything changed
-
-
-@dataclass(frozen=True)
-class Previous:
-    """The last published state (the curated Parquet files), or empty on a first run."""
-
-    reports: pd.DataFrame
-    observations: pd.DataFrame
-    claims: pd.DataFrame
-    check_results: pd.DataFrame
-    values_loaded: bool = True  # False: observations and claims left unread (see curated)
-    damaged: tuple[str, ...] = ()  # what was found damaged: then nothing is reused
-    folder: Path | None = None  # a sound published state: its tables' files are read from here
-    checks_loaded: bool = True  # False: check_results left unread (read from `folder`)
-
-    def path(self, table: str) -> Path | None:
-        """The published Parquet file of `table` this state was verified from, if any."""
-        return None if self.folder is None else self.folder / f"{table}.parquet"
-
-    @classmethod
-    def empty(cls) -> Previous:
-        return cls(
-            schemas.empty_frame(schemas.REPORTS),
-            schemas.empty_frame(schemas.OBSERVATIONS),
-            schemas.empty_frame(schemas.NARRATIVE_CLAIMS),
-            schemas.empty_frame(schemas.CHECK_RESULTS),
-        )
 
 
 @dataclass(frozen=True)

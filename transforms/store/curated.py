@@ -31,7 +31,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +40,6 @@ import pyarrow.parquet as pq
 
 from transforms import schemas
 from transforms.catalogue import Catalogue
-from transforms.run.incremental import Previous
 from transforms.schemas import to_frame
 
 log = logging.getLogger(__name__)
@@ -51,6 +50,33 @@ MANIFEST = "manifest.json"  # the current set: each file's size, rows and sha256
 JOURNAL = "manifest.json.next"  # the flip under way: the next manifest and the files built beside
 HISTORY = ("runs", "alerts")  # state the raw files cannot rebuild
 SPOOL_PREFIX = ".spool-"  # a run's scratch folder (`spool_dir`), removed when it ends
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The last published state (the curated Parquet files), or empty on a first run."""
+
+    reports: pd.DataFrame
+    observations: pd.DataFrame
+    claims: pd.DataFrame
+    check_results: pd.DataFrame
+    values_loaded: bool = True  # False: observations and claims left unread (see curated)
+    damaged: tuple[str, ...] = ()  # what was found damaged: then nothing is reused
+    folder: Path | None = None  # a sound published state: its tables' files are read from here
+    checks_loaded: bool = True  # False: check_results left unread (read from `folder`)
+
+    def path(self, table: str) -> Path | None:
+        """The published Parquet file of `table` this state was verified from, if any."""
+        return None if self.folder is None else self.folder / f"{table}.parquet"
+
+    @classmethod
+    def empty(cls) -> Previous:
+        return cls(
+            schemas.empty_frame(schemas.REPORTS),
+            schemas.empty_frame(schemas.OBSERVATIONS),
+            schemas.empty_frame(schemas.NARRATIVE_CLAIMS),
+            schemas.empty_frame(schemas.CHECK_RESULTS),
+        )
 
 
 class WriteFailed(OSError):

@@ -1,3 +1,4 @@
+import re
 import shutil
 
 import pytest
@@ -91,9 +92,21 @@ def _broken_copy(tmp_path, name, old, new):
             "jilin.staff.total,jilin_pre2019",
             "duplicate indicator code: jilin.staff.total",
         ),
+        (
+            "checks.csv",
+            "semantic_town_rules,identities",
+            "semantic_table_year,identities",
+            "check id used twice (checks.csv, rules.csv): semantic_table_year",
+        ),
+        (
+            "checks.csv",
+            "report_conflict,identities,conflict,warning",
+            "report_conflict,identities,conflict,info",
+            "check report_conflict: severity 'info' is not one of",
+        ),
     ],
 )
 def test_integrity_problems_stop_the_load(tmp_path, name, old, new, problem):
     folder = _broken_copy(tmp_path, name, old, new)
-    with pytest.raises(CatalogueError, match=problem.replace("(", r"\(")):
+    with pytest.raises(CatalogueError, match=re.escape(problem)):
         load(folder)

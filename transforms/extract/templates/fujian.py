@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 
-from transforms.extract.labels import normalise_label
+from transforms.catalogue.labels import normalise_label
 from transforms.extract.readers import Document, Table, TableCell
-from transforms.extract.templates import ParsedTable, RawCell
+from transforms.extract.templates.base import ParsedTable, RawCell
 
 TEMPLATE = "fujian_pre2019"
 SECTION = "政府信息公开情况统计表"

@@ -35,7 +35,7 @@ from transforms.catalogue import Catalogue, Rule, default
 from transforms.extract.cells import AMBIGUOUS, DERIVED, UNREADABLE
 from transforms.extract.readers import Document
 from transforms.extract.splitting import Split, TooManySplits, linked, splits
-from transforms.extract.templates import ParsedTable, RawCell
+from transforms.extract.templates.base import ParsedTable, RawCell
 from transforms.extract.templates.fujian import SECTION, TEMPLATE, is_header_cell, is_part
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")

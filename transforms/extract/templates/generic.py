@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from transforms.extract.cells import BLANK, UNREADABLE, parse_cell
 from transforms.extract.readers import Document, Table
-from transforms.extract.templates import ParsedTable, RawCell, printed_cells
+from transforms.extract.templates.base import ParsedTable, RawCell, printed_cells
 
 TEMPLATE = "generic_indicator_value"
 _MIN_ROWS = 3

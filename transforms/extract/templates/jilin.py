@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from transforms.extract.readers import Document
-from transforms.extract.templates import ParsedTable, RawCell
+from transforms.extract.templates.base import ParsedTable, RawCell
 
 TEMPLATE = "jilin_pre2019"
 

@@ -24,10 +24,10 @@ import itertools
 import re
 
 from transforms.catalogue import Catalogue, default
+from transforms.catalogue.labels import normalise_label
 from transforms.extract.cells import UNREADABLE, parse_cell
-from transforms.extract.labels import normalise_label
 from transforms.extract.readers import Document, TableCell
-from transforms.extract.templates import ParsedTable, RawCell, each_table, printed_cells
+from transforms.extract.templates.base import ParsedTable, RawCell, each_table, printed_cells
 
 REQUEST_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 _REQUESTS_START = "本年新收政府信息公开申请"

@@ -26,11 +26,11 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from transforms.catalogue import Catalogue, default
+from transforms.catalogue.labels import normalise_label
 from transforms.extract.cells import AMBIGUOUS, DERIVED, UNREADABLE
-from transforms.extract.labels import normalise_label
 from transforms.extract.readers import Document
 from transforms.extract.splitting import Split, TooManySplits, groups_total, splits, total_is_sum
-from transforms.extract.templates import ParsedTable, RawCell, each_table
+from transforms.extract.templates.base import ParsedTable, RawCell, each_table
 from transforms.extract.templates.national import REQUEST_COLUMNS, layout
 
 _START = "本年新收政府信息公开"  # "…申请数量" wraps in narrow cells: "…公开申" | "请数量"

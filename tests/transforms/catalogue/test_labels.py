@@ -1,6 +1,6 @@
 import pytest
 
-from transforms.extract.labels import normalise_group, normalise_label
+from transforms.catalogue.labels import normalise_group, normalise_label
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,132 @@
+"""The streamed run gives the tables of the in-memory path, exactly (issue 13).
+
+The in-memory path is what nianbao did before the run was streamed, kept as functions
+(`incremental.ingest_files`, the check modules over whole frames, `expectations.runner.validate`
+on one batch): the reference. The run under test is the real flow, whose parse workers write a
+spool in batches (more than one file per batch here), GE in batches, DuckDB building the tables.
+Corpus: real report fixtures of every format, a synthetic corpus with injected defects,
+multi-year series (cross-year checks) and a duplicate file in another batch than its original.
+Then one file changed, one removed and one added: the incremental run must equal a full
+refresh, and both the reference over the same files.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from devtools.synth import generate
+from expectations.runner import validate
+from expectations.suites import all_suites
+from flows.pipeline import nianbao_pipeline
+from tests.paths import FIXTURES
+from transforms import catalogue, schemas
+from transforms.checks.completeness import evaluate_completeness
+from transforms.checks.crossyear import evaluate_conflicts, evaluate_cross_year
+from transforms.checks.evaluations import combine
+from transforms.checks.identities import evaluate_rules
+from transforms.checks.narrative import evaluate_narrative
+from transforms.checks.semantic import evaluate_semantic
+from transforms.run import spool
+from transforms.run.incremental import canonical, ingest_files
+from transforms.run.ingest import discover
+from transforms.schemas import REPORT_READ
+from transforms.store.curated import read_table
+
+TABLES = {
+    "reports": schemas.REPORTS,
+    "observations": schemas.OBSERVATIONS,
+    "narrative_claims": schemas.NARRATIVE_CLAIMS,
+    "check_results": schemas.CHECK_RESULTS,
+}
+CHECK_ORDER = ["report_id", "kind", "check_id", "breakdown", "locator", "message"]
+
+
+def reference(raw) -> dict[str, pd.DataFrame]:
+    """The four data tables as the in-memory path computes them from scratch."""
+    cat = catalogue.default()
+    reports, obs, claims = ingest_files(discover(raw), raw, cat)
+    live = reports[reports["status"].isin(REPORT_READ)]
+    evaluations = combine(
+        evaluate_rules(obs, live, cat),
+        evaluate_semantic(obs, live),
+        evaluate_completeness(obs, live, cat),
+        evaluate_narrative(claims, obs, cat),
+        evaluate_cross_year(live, obs),
+        evaluate_conflicts(live),
+    )
+    frames = {"evaluations": evaluations, "observations": obs, "reports": live}
+    checks = canonical(validate(frames, all_suites(cat), None), CHECK_ORDER)
+    return {
+        "reports": reports,
+        "observations": obs,
+        "narrative_claims": claims,
+        "check_results": checks,
+    }
+
+
+def published(curated) -> dict[str, pd.DataFrame]:
+    return {t: read_table(curated / f"{t}.parquet", s) for t, s in TABLES.items()}
+
+
+def assert_same(got: dict, expected: dict, what: str) -> None:
+    for table in TABLES:
+        a, b = got[table].reset_index(drop=True), expected[table].reset_index(drop=True)
+        assert a.shape == b.shape, f"{what}: {table} has {a.shape}, expected {b.shape}"
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=f"{what}: {table}")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw")
+    for path in sorted(FIXTURES.glob("*.*")):
+        shutil.copy(path, raw / path.name)
+    made = generate(120, tmp_path_factory.mktemp("synth"), seed=5, defect_rate=0.2)
+    shutil.copytree(made.reports_dir, raw / "synth")
+    first = sorted((raw / "synth").iterdir())[0]
+    shutil.copy(first, raw / f"zz_copy_of_{first.name}")  # a duplicate, batches away
+    return raw
+
+
+def test_the_corpus_is_read_in_batches_of_several_files(corpus):
+    paths = discover(corpus)
+    groups = spool.batches(paths, corpus, 2**30, corpus, workers=2)
+    assert len(groups) < len(paths) and max(len(g.paths) for g in groups) > 1
+
+
+def test_a_streamed_run_gives_the_tables_of_the_in_memory_path(prefect_api, corpus, tmp_path):
+    expected = reference(corpus)
+    assert expected["check_results"]["passed"].eq(False).sum() > 20  # defects are found
+    assert (expected["check_results"]["kind"] == "cross_year").any()
+    assert (expected["reports"]["status"] == "duplicate").sum() == 1
+    nianbao_pipeline(raw_dir=str(corpus), curated_dir=str(tmp_path / "curated"))
+    assert_same(published(tmp_path / "curated"), expected, "first run")
+    assert not list((tmp_path / "curated").glob(".spool-*")), "the spool is removed"
+
+
+def test_an_incremental_run_equals_a_full_refresh_and_the_in_memory_path(
+    prefect_api, corpus, tmp_path
+):
+    raw = tmp_path / "raw"
+    shutil.copytree(corpus, raw)
+    curated, refreshed = tmp_path / "curated", tmp_path / "refreshed"
+    nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    shutil.copytree(curated, refreshed)  # the same history: the same withdrawn rows
+    synth = sorted((raw / "synth").iterdir())
+    changed = next(p for p in synth[1:] if p.suffix == ".txt")
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n附：本报告另有说明。\n", "utf-8")
+    synth[-1].unlink()
+    added = (FIXTURES / "pingtan_2021_national_flat.txt").read_text(encoding="utf-8")
+    (raw / "synth" / "added.txt").write_text(added + "\n（新增）\n", encoding="utf-8")
+    again = nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    assert (again.files_changed, again.files_removed, again.files_new) == (1, 1, 1)
+    assert again.files_read == 2
+    nianbao_pipeline(raw_dir=str(raw), curated_dir=str(refreshed), full_refresh=True)
+    incremental, full = published(curated), published(refreshed)
+    assert_same(incremental, full, "incremental against full refresh")
+    withdrawn = full["reports"]["status"] == "withdrawn"  # a row only the history knows
+    assert withdrawn.sum() == 1
+    present = {**full, "reports": full["reports"][~withdrawn]}
+    assert_same(present, reference(raw), "full refresh against the in-memory path")

@@ -1,0 +1,67 @@
+"""What every template parser shares: the printed cell, the parsed table, and walking a
+document's tables (a parser defect in one table costs that table, not the report)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from transforms.extract.readers import failure
+
+log = logging.getLogger("transforms.extract.templates")
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """One printed value cell with the labels that identify it, as printed."""
+
+    section: str  # e.g. "一、基本情况"
+    group: str  # the row group ("人员配置"), "" when the form has none
+    label: str  # the row label as printed ("其中：1.专职人员数")
+    column: str  # the column header as printed ("2012年发生数")
+    text: str  # the cell as printed ("1104")
+    locator: str  # where it was printed ("line 55")
+    table: str = ""  # which table of the form: requests | appeals | proactive ("" single-table)
+    position: int | None = None  # for tables read by position (national table 四: 1..15)
+    status: str | None = None  # set by a parser that already judged the cell (e.g. ambiguous)
+    note: str = ""  # the parser's evidence for that judgement (e.g. candidate splits)
+
+
+@dataclass(frozen=True)
+class ParsedTable:
+    template: str
+    cells: tuple[RawCell, ...]
+    errors: tuple[str, ...] = ()  # tables of the form whose parser failed (`readers.failure`)
+
+
+def printed_cells(row) -> list:
+    """The cells of a grid row once each: the slots of one merged cell share a locator."""
+    out: list = []
+    for cell in row:
+        if not out or out[-1].locator != cell.locator:
+            out.append(cell)
+    return out
+
+
+def each_table(
+    parts: Sequence[tuple[str, Callable[[], list[RawCell]]]],
+) -> tuple[list[RawCell], tuple[str, ...]]:
+    """Run each table's parser on its own: (the cells of those that worked, the failures).
+
+    A defect in one table's parser must not take the other tables of the report with it."""
+    cells: list[RawCell] = []
+    errors: list[str] = []
+    for name, read in parts:
+        try:
+            cells += read()
+        except MemoryError:  # the worker's memory bound: the parse pool reports it for the file
+            raise
+        except Exception as exc:  # a parser defect confined to this table
+            log.exception("the parser of %s failed", name)
+            errors.append(failure(name, exc))
+    return cells, tuple(errors)
+
+
+class TemplateNotFound(Exception):
+    """No known statistics table was found in the document."""
