@@ -64,6 +64,7 @@ FORBIDDEN = {  # layer prefix → packages never imported, even inside a functio
 LAZY_ONLY = {"expectations": {"great_expectations"}}  # ~8 s to import: only inside a function
 SCHEMAS_MAY_IMPORT = {"pyarrow", "pandas"}  # besides the standard library
 
+
 @dataclass(frozen=True)
 class Import:
     importer: str  # the module that imports
