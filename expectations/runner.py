@@ -17,13 +17,17 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from expectations.suites import ExpectationSpec, SuiteSpec
 from transforms import schemas
 from transforms.schemas import to_frame
 
 _MAX_LISTED = 10  # offending cells listed in one message
+CHECKS = schemas.CHECK_RESULTS
 
 
 class ValidationError(RuntimeError):
@@ -93,7 +97,7 @@ class _Checkpoint:
     def run(self, frame: pd.DataFrame) -> dict:
         """Validate one batch; return {check_id: set of unexpected row positions}."""
         spec = self.spec
-        judged = frame[_judged_columns(spec, frame)].reset_index(drop=True)
+        judged = frame[_judged_columns(spec, list(frame.columns))].reset_index(drop=True)
         result = self.checkpoint.run(batch_parameters={"dataframe": judged})
         unexpected = {}
         for run in result.run_results.values():
@@ -108,7 +112,7 @@ class _Checkpoint:
         return unexpected
 
 
-def _judged_columns(spec: SuiteSpec, frame: pd.DataFrame) -> list[str]:
+def _judged_columns(spec: SuiteSpec, names: list[str]) -> list[str]:
     """The columns the suite's expectations read (in frame order). GE copies the whole batch
     for every row condition and metric; the message, label and locator columns it never reads
     are most of the bytes. Row positions, and so the unexpected rows, are the same."""
@@ -117,7 +121,7 @@ def _judged_columns(spec: SuiteSpec, frame: pd.DataFrame) -> list[str]:
         named.update([e.kwargs["column"]] if "column" in e.kwargs else [])
         named.update(e.kwargs.get("column_list", []))
         named.update([e.where[0]] if e.where else [])
-    return [c for c in frame.columns if c in named]
+    return [c for c in names if c in named]
 
 
 def _raised(info: dict | None) -> list[str]:
@@ -128,29 +132,30 @@ def _raised(info: dict | None) -> list[str]:
     return sorted({m for v in info.values() if isinstance(v, dict) for m in _raised(v)})
 
 
-def _identity_rows(spec: SuiteSpec, frame: pd.DataFrame, unexpected: dict) -> list[dict]:
-    specs = {e.check_id: e for e in spec.expectations}
-    names = ("report_id", "rule_id", "check", "breakdown", "expected", "actual", "message")
-    columns = [frame[c].tolist() for c in (*names, "violation", "locator")]
-    rows = []
-    for pos, (report_id, rule_id, check, breakdown, expected, actual, message, violation,
-              locator) in enumerate(zip(*columns, strict=True)):  # fmt: skip
-        evaluable = not pd.isna(violation)
-        rows.append(
-            {
-                "report_id": report_id,
-                "check_id": rule_id,
-                "breakdown": breakdown if isinstance(breakdown, str) else None,
-                "kind": specs[check].kind,
-                "severity": specs[check].severity,
-                "passed": (pos not in unexpected[check]) if evaluable else None,
-                "expected": expected,
-                "actual": actual,
-                "message": message,
-                "locator": locator if isinstance(locator, str) else None,
-            }
-        )
-    return rows
+def identity_table(spec: SuiteSpec, evaluations: pa.Table, unexpected: dict) -> pa.Table:
+    """One check_results row per evaluation row, column by column (hundreds of thousands of
+    rows per batch): passed is NULL where the row is not evaluable (violation NULL), FALSE where
+    its check's expectation listed it as unexpected; expected and actual stay NULL where there is
+    no number (the table has always stored NULL there, never NaN)."""
+    ids = [e.check_id for e in spec.expectations]
+    where = pc.index_in(evaluations["check"], value_set=pa.array(ids, pa.string()))
+    failed = np.zeros(evaluations.num_rows, dtype=bool)
+    for positions in unexpected.values():
+        failed[list(positions)] = True
+    evaluable = pc.is_valid(evaluations["violation"]).to_numpy(zero_copy_only=False)
+    columns = {
+        "report_id": evaluations["report_id"],
+        "check_id": evaluations["rule_id"],
+        "breakdown": evaluations["breakdown"],
+        "kind": pa.array([e.kind for e in spec.expectations], pa.string()).take(where),
+        "severity": pa.array([e.severity for e in spec.expectations], pa.string()).take(where),
+        "passed": pa.array(~failed, mask=~evaluable, type=pa.bool_()),
+        "expected": evaluations["expected"],
+        "actual": evaluations["actual"],
+        "message": evaluations["message"],
+        "locator": evaluations["locator"],
+    }
+    return pa.table(columns, schema=CHECKS)
 
 
 def _describe_cell(row: pd.Series) -> str:
@@ -162,14 +167,14 @@ def _describe_report(row: pd.Series) -> str:
     return f"{row['source_file']}"
 
 
-def _per_report_rows(spec: SuiteSpec, frame: pd.DataFrame, unexpected: dict) -> list[dict]:
-    """One row per expectation per report. Only the offending rows are looked at one by one
-    (they are few; the frame may have millions), and each of them once."""
+def _per_report_rows(spec: SuiteSpec, report_ids: list, take, unexpected: dict) -> list[dict]:
+    """One row per expectation per report (`report_ids`: the batch's, row by row). Only the
+    offending rows are looked at one by one (they are few; the batch may have millions), each
+    of them once: `take(positions)` gives them as a frame with the columns messages name."""
     describe = _describe_cell if spec.frame == "observations" else _describe_report
-    report_ids = frame["report_id"].tolist()
-    every_report = frame["report_id"].drop_duplicates().tolist()
+    every_report = list(dict.fromkeys(report_ids))
     offending = sorted(set().union(*(unexpected[e.check_id] for e in spec.expectations)))
-    bad_rows = dict(zip(offending, _records(frame.take(offending)), strict=True))
+    bad_rows = dict(zip(offending, _records(take(offending)), strict=True))
     rows = []
     for e in spec.expectations:
         bad_by_report = defaultdict(list)
@@ -177,6 +182,13 @@ def _per_report_rows(spec: SuiteSpec, frame: pd.DataFrame, unexpected: dict) -> 
             bad_by_report[report_ids[pos]].append(bad_rows[pos])
         rows += [_report_row(e, r, bad_by_report[r], describe) for r in every_report]
     return rows
+
+
+def _taker(table: pa.Table):
+    def take(positions: list[int]) -> pd.DataFrame:
+        return table.take(pa.array(positions, pa.int64())).to_pandas()
+
+    return take
 
 
 def _records(frame: pd.DataFrame) -> list[pd.Series]:
@@ -232,20 +244,35 @@ class Validator:
     def check(self, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """Every suite whose frame is in `frames` (and not empty), on that frame: the
         check_results rows."""
-        rows = []
+        order = dict.fromkeys(spec.frame for spec in self.suites)  # the suites' order
+        parts = [
+            self.check_table(name, pa.Table.from_pandas(frames[name], preserve_index=False))
+            for name in order
+            if frames.get(name) is not None and not frames[name].empty
+        ]
+        if not parts:
+            return to_frame([], CHECKS)
+        return pa.concat_tables(parts).to_pandas()
+
+    def check_table(self, frame_name: str, table: pa.Table) -> pa.Table:
+        """The suites of one frame (evaluations, observations, reports) on a batch of its rows
+        as an Arrow table: GE judges a pandas copy of only the columns its expectations read;
+        the rows of check_results are made from the table."""
+        parts = []
         for spec in self.suites:
-            frame = frames.get(spec.frame)
-            if frame is None or frame.empty:
+            if spec.frame != frame_name or table.num_rows == 0:
                 continue
-            frame = frame.reset_index(drop=True)
+            judged = table.select(_judged_columns(spec, table.column_names)).to_pandas()
             if spec.name not in self._checkpoints:
                 self._checkpoints[spec.name] = _Checkpoint(self.context, spec)
-            unexpected = self._checkpoints[spec.name].run(frame)
+            unexpected = self._checkpoints[spec.name].run(judged)
             if spec.frame == "evaluations":
-                rows += _identity_rows(spec, frame, unexpected)
-            else:
-                rows += _per_report_rows(spec, frame, unexpected)
-        return to_frame(rows, schemas.CHECK_RESULTS)
+                parts.append(identity_table(spec, table, unexpected))
+                continue
+            report_ids = table["report_id"].to_pylist()
+            rows = _per_report_rows(spec, report_ids, _taker(table), unexpected)
+            parts.append(pa.Table.from_pylist(rows, schema=CHECKS))
+        return pa.concat_tables(parts) if parts else CHECKS.empty_table()
 
     def finish(self) -> None:
         """The Data Docs of every batch validated (none when there is no docs folder)."""

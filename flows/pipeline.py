@@ -57,12 +57,15 @@ def _run(run: Run) -> RunSummary:
     try:
         row = tasks.run_row(run, files, reports, found.checks, status, error=error)
         row, alerts, alert = tasks.report(run, reports, found.failed, before, previous.reports, row)
-        history = tasks.with_history(run, frames, row, alerts)
-        parquet = {**parquet, **tasks.write_parquet(history, run.curated, stamp)}
+        small = tasks.write_parquet(
+            tasks.with_history(run, frames, row, alerts), run.curated, stamp
+        )
     except BaseException:
         curated.discard({t: p for t, p in parquet.items() if p.name != f"{t}.parquet"})
         raise
-    warehouse = tasks.publish_warehouse(parquet, run.curated, run.run_id)
+    parquet = {**parquet, **small}
+    unchanged = small if status == "no_changes" else None  # only runs and alerts are new
+    warehouse = tasks.publish_warehouse(parquet, run.curated, run.run_id, unchanged)
     if run.publish_to:
         warehouse = tasks.upload_outputs(run, [f"{name}.parquet" for name in parquet])
     tasks.send_alerts(run)  # only now: the data is out whatever the sinks do

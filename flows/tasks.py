@@ -31,7 +31,7 @@ from transforms.run import incremental, outputs, spool
 from transforms.run.ingest import discover, parser_version
 from transforms.store import curated, remote
 from transforms.store.warehouse import WAREHOUSE_NAME as WAREHOUSE
-from transforms.store.warehouse import publish
+from transforms.store.warehouse import publish, replace_tables
 
 progress = logging.getLogger("nianbao.progress")
 DASK_CHUNK = 200  # files per Dask task: few enough tasks for Prefect, enough to spread
@@ -147,10 +147,14 @@ def write_parquet(frames: dict, curated_dir: Path, run_id: str | None):
 
 
 @task(cache_policy=NO_CACHE)
-def publish_warehouse(parquet: dict, curated_dir: Path, run_id: str | None) -> Path:
+def publish_warehouse(parquet: dict, curated_dir: Path, run_id: str | None, only=None) -> Path:
     """The warehouse built beside its name, then it, the staged Parquet files and the manifest
-    published in one step: every output is this run's, or all stay the previous run's."""
+    published in one step: every output is this run's, or all stay the previous run's. With
+    `only` (the staged history of a run with no changes), the published warehouse is copied
+    and only those tables replaced."""
     progress.info("publishing the DuckDB warehouse")
+    if only:
+        return replace_tables(curated_dir, only, run_id)
     return publish(parquet, curated_dir, run_id)
 
 

@@ -17,14 +17,11 @@ every `pending` and `undelivered` row within the run's alerting budget, and `rew
 from __future__ import annotations
 
 import math
-import os
 import secrets
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from transforms import schemas
@@ -40,9 +37,10 @@ from transforms.quality.alerts import (
 from transforms.quality.findings import top
 from transforms.schemas import records, to_frame
 from transforms.store import curated
+from transforms.store.warehouse import WAREHOUSE_NAME as WAREHOUSE
+from transforms.store.warehouse import replace_tables
 
 TO_SEND = ("pending", "undelivered")
-WAREHOUSE = "warehouse.duckdb"
 
 
 @dataclass(frozen=True)
@@ -164,38 +162,11 @@ def rewrite(curated_dir: Path, alerts: pd.DataFrame) -> list[Path]:
     beside its name, then both published with the manifest in one step (`curated.commit`), as
     publishing does: a reader keeps the file it opened, a killed run leaves the published
     ones or finishes the flip. The warehouse is copied and only its alerts rows replaced
-    (DELETE and INSERT keep the comments), not rebuilt from every table."""
+    (`warehouse.replace_tables`), not rebuilt from every table."""
     path = curated_dir / "alerts.parquet"
-    staged = curated.file_names(
-        curated.stage_all({"alerts": alerts}, curated_dir, curated.stamp(path))
-    )
-    warehouse = curated_dir / WAREHOUSE
-    if not warehouse.exists():  # a failed run: the previous warehouse (if any) stays as it was
-        curated.commit(curated_dir, staged)
+    staged = curated.stage_all({"alerts": alerts}, curated_dir, curated.stamp(path))
+    if not (curated_dir / WAREHOUSE).exists():  # a failed run: the previous warehouse stays
+        curated.commit(curated_dir, curated.file_names(staged))
         return [path]
-    building = curated_dir / f".{WAREHOUSE}.{os.getpid()}.alerts.building"
-    try:
-        shutil.copyfile(warehouse, building)
-        _replace_alerts(building, staged[path.name])
-    except BaseException:
-        building.unlink(missing_ok=True)
-        curated.discard(staged)
-        raise
-    curated.commit(curated_dir, {**staged, WAREHOUSE: building})
-    return [path, warehouse]
-
-
-def _replace_alerts(database: Path, parquet: Path) -> None:
-    columns = ", ".join(f'"{f.name}"' for f in schemas.ALERTS)
-    con = duckdb.connect(str(database))
-    try:
-        con.execute("BEGIN")
-        con.execute("DELETE FROM alerts")
-        con.execute(
-            f"INSERT INTO alerts ({columns}) SELECT {columns} FROM read_parquet(?)", [str(parquet)]
-        )
-        con.execute("COMMIT")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    curated.fsync(database)
+    replace_tables(curated_dir, staged)
+    return [path, curated_dir / WAREHOUSE]

@@ -15,6 +15,8 @@ streamed into the Parquet writer. The rows come out in the order `incremental.as
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import shutil
 from dataclasses import dataclass
@@ -35,9 +37,11 @@ from transforms.schemas import REPORT_READ
 from transforms.store import curated, tables
 
 progress = logging.getLogger("nianbao.progress")
-GE_BATCH_ROWS = 150_000  # evaluation and observation rows validated per GE batch
-_OBS_JUDGED = ("report_id", "indicator", "breakdown", "value", "value_status")
-_OBS_DESCRIBED = ("label_as_printed", "raw_value", "locator")  # named in failure messages
+GE_BATCH_ROWS = 400_000  # evaluation (or observation) rows validated per GE batch
+_OBS_READ = (  # what the observations suite judges, and what its messages name
+    *("report_id", "indicator", "breakdown", "value", "value_status"),
+    *("label_as_printed", "raw_value", "locator"),
+)
 CHECKS = "checks"  # the spool part of check_results rows
 
 
@@ -63,61 +67,64 @@ def _batch_names(spool_dir: Path) -> list[str]:
     return sorted(names)
 
 
-def _read_part(path: Path, part: str, columns: list[str], sources: pa.Array) -> pd.DataFrame:
+def _read_part(path: Path, part: str, columns: list[str], sources: pa.Array) -> pa.Table:
     """The rows of one spool part whose file is among `sources` (not a duplicate's)."""
     table = pq.read_table(path, columns=[*columns, SOURCE], schema=spool_schema(part))
     table = table.filter(pc.is_in(table[SOURCE], value_set=sources))
-    return table.drop_columns([SOURCE]).to_pandas()
+    return table.drop_columns([SOURCE])
 
 
-def _write_checks(spool_dir: Path, name: str, checks: pd.DataFrame) -> None:
-    if checks.empty:
-        return
-    table = pa.Table.from_pandas(checks, schema=schemas.CHECK_RESULTS, preserve_index=False)
-    pq.write_table(table, spool_dir / f"{name}.{CHECKS}.parquet", compression="zstd")
+def _write_checks(spool_dir: Path, name: str, checks: pd.DataFrame | pa.Table) -> None:
+    if isinstance(checks, pd.DataFrame):
+        checks = pa.Table.from_pandas(checks, schema=schemas.CHECK_RESULTS, preserve_index=False)
+    if checks.num_rows:
+        pq.write_table(checks, spool_dir / f"{name}.{CHECKS}.parquet", compression="zstd")
 
 
 def validate_spool(validator, spool_dir: Path, assembled: Assembled) -> None:
-    """GE over every report read in this run, a few spool batches at a time; the reports suite
-    over the run's fresh reports at once (its ids must be unique across them). check_results
-    rows go to the spool as `<batch>.checks.parquet`."""
+    """GE over every report read in this run: the evaluations, then the observations, of a few
+    spool batches at a time (up to GE_BATCH_ROWS rows: a checkpoint run costs about a second
+    whatever its size, so batches are large; the rows stay in Arrow and GE gets a pandas copy
+    of only the columns it judges); the reports suite over the run's fresh reports at once
+    (their ids must be unique across them). check_results rows go to the spool as
+    `<first batch>~<part>.checks.parquet`."""
     sources = pa.array(sorted(assembled.fresh_sources), pa.string())
-    evaluation_columns = schemas.EVALUATIONS.names
-    observation_columns = [*_OBS_JUDGED, *_OBS_DESCRIBED]
-    group: list[str] = []
-    frames: dict[str, list[pd.DataFrame]] = {"evaluations": [], "observations": []}
-    rows = 0
-
-    def flush() -> None:
-        nonlocal rows
-        if group:
-            batch = {k: pd.concat(v, ignore_index=True) for k, v in frames.items() if v}
-            _write_checks(spool_dir, group[0], validator.check(batch))
-        group.clear()
-        frames["evaluations"], frames["observations"] = [], []
+    columns = {
+        "evaluations": schemas.EVALUATIONS.names,
+        "observations": [c for c in schemas.OBSERVATIONS.names if c in _OBS_READ],
+    }
+    names = _batch_names(spool_dir)
+    for part, cols in columns.items():
+        group: list[tuple[str, pa.Table]] = []
         rows = 0
-
-    for name in _batch_names(spool_dir):
-        for part, cols in (
-            ("evaluations", evaluation_columns),
-            ("observations", observation_columns),
-        ):
+        for i, name in enumerate(names):
             path = spool_dir / f"{name}.{part}.parquet"
             if path.exists():
-                frame = _read_part(path, part, cols, sources)
-                if part == "observations":
-                    frame = frame[[c for c in schemas.OBSERVATIONS.names if c in frame.columns]]
-                frames[part].append(frame)
-                rows += len(frame)
-        group.append(name)
-        if rows >= GE_BATCH_ROWS:
-            flush()
-    flush()
+                table = _read_part(path, part, cols, sources)
+                group.append((name, table))
+                rows += table.num_rows
+            if group and (rows >= GE_BATCH_ROWS or i == len(names) - 1):
+                batch = pa.concat_tables([t for _, t in group])
+                first = group[0][0]
+                group, rows = [], 0
+                _write_checks(spool_dir, f"{first}~{part}", validator.check_table(part, batch))
+                del batch
+                release_memory()
     reports = assembled.reports
     fresh = reports[
         reports["status"].isin(REPORT_READ) & reports["report_id"].isin(assembled.fresh_ids)
     ]
     _write_checks(spool_dir, "~reports", validator.check({"reports": fresh}))
+
+
+def release_memory() -> None:
+    """Give the frames just dropped back to the system: pandas leaves freed blocks in the
+    allocator's arenas, and the next stage (DuckDB's sort) would count on top of them."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused, only not returned
+        pass
 
 
 def _union(members: list[str]) -> str:

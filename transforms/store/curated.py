@@ -273,15 +273,23 @@ def finish_flip(curated_dir: Path) -> bool:
 # --- verification ------------------------------------------------------------------------------
 
 
+def damage_of_file(path: Path, entry: dict) -> str | None:
+    """What is wrong with a published file against its manifest entry (size, checksum), in
+    words; None if it is the file the manifest names."""
+    if path.stat().st_size != entry.get("size"):
+        return f"{path.name} is {path.stat().st_size} bytes, the manifest recorded {entry['size']}"
+    if _sha256(path) != entry.get("sha256"):
+        return f"{path.name} does not match the checksum recorded when it was published"
+    return None
+
+
 def damage(path: Path, schema: pa.Schema, entry: dict | None) -> str | None:
     """What is wrong with a state file, in words (None if it is sound): its size, checksum and
     rows against the manifest `entry`, and its footer and schema against `schema`."""
     if not path.exists():
         return f"{path.name} is missing" if entry else None
-    if entry and path.stat().st_size != entry.get("size"):
-        return f"{path.name} is {path.stat().st_size} bytes, the manifest recorded {entry['size']}"
-    if entry and _sha256(path) != entry.get("sha256"):
-        return f"{path.name} does not match the checksum recorded when it was published"
+    if entry and (wrong := damage_of_file(path, entry)):
+        return wrong
     try:
         meta = pq.ParquetFile(path).metadata
         found = pq.read_schema(path)

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from transforms import schemas
 
-MEMORY_LIMIT = "512MB"  # DuckDB's own buffers; it spills to disk beyond this
+MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills to disk beyond this
 THREADS = 2
 BATCH_ROWS = 65_536  # rows per record batch streamed to the Parquet writer
 STAMP = b"nianbao_run_id"  # schema metadata: the run that wrote the file (curated.STAMP)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import NamedTuple
 
@@ -151,6 +152,49 @@ def publish(parquet: dict[str, Path], curated_dir: Path, run_id: str | None = No
             ) from exc
         raise
     curated.commit(curated_dir, {**staged, WAREHOUSE_NAME: building}, run_id)
+    return final
+
+
+def replace_tables(curated_dir: Path, staged: dict[str, Path], run_id: str | None = None) -> Path:
+    """Publish the tables in `staged` (table → its Parquet file built beside its name) without
+    rebuilding the warehouse: the published warehouse is copied beside its name, only those
+    tables' rows replaced (DELETE and INSERT keep the DDL and the comments), then it and the
+    files published with the manifest in one step, as `publish` does. For what changes while
+    every data table stands (a run with no changes: its runs and alerts rows). The copy must be
+    the warehouse the manifest names (size and checksum), else it is rebuilt: `publish`."""
+    final = curated_dir / WAREHOUSE_NAME
+    entry = curated.read_manifest(curated_dir).get(WAREHOUSE_NAME)
+    if not final.exists() or not entry or curated.damage_of_file(final, entry):
+        return publish({**curated.published(curated_dir), **staged}, curated_dir, run_id)
+    building = curated_dir / f".{WAREHOUSE_NAME}.{os.getpid()}.building"
+    files = curated.file_names(staged)
+    try:
+        shutil.copyfile(final, building)
+        con = duckdb.connect(str(building))
+        try:
+            con.execute("BEGIN")
+            for table, path in staged.items():
+                columns = ", ".join(f'"{f.name}"' for f in schemas.TABLES[table])
+                con.execute(f'DELETE FROM "{table}"')
+                con.execute(
+                    f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM read_parquet(?)',
+                    [str(path)],
+                )
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        curated.fsync(building)
+    except BaseException as exc:
+        building.unlink(missing_ok=True)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)
+        curated.discard(files)
+        if isinstance(exc, OSError) or _disk_error(exc):
+            raise curated.WriteFailed(
+                f"could not build {final}: {exc}; the previous outputs are intact"
+            ) from exc
+        raise
+    curated.commit(curated_dir, {**files, WAREHOUSE_NAME: building}, run_id)
     return final
 
 
