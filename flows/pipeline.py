@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prefect import flow
 from prefect.exceptions import TerminationSignal
+from prefect.utilities.annotations import quote
 
 from flows import tasks
 from flows.settings import Settings
@@ -31,7 +32,7 @@ def _run(run: Run) -> RunSummary:
         tasks.progress.info("removed %d files left by an interrupted run", len(leftovers))
     if run.publish_to:
         tasks.fetch_state(run)
-    previous, todo, damaged = tasks.scan(run)
+    previous, todo, damaged = tasks.scan(run).value
     files = runs.FileCounts(
         len(todo.paths), todo.files_new, todo.files_changed, todo.files_removed, len(todo.to_read)
     )
@@ -47,11 +48,13 @@ def _run(run: Run) -> RunSummary:
             )
             status, frames, stamp = "no_changes", {}, None
         else:
-            parse = tasks.parse_distributed if run.runner == "dask" else tasks.parse
-            fresh = parse(run, todo, ws)
+            if run.runner == "dask":  # submits its chunks as tasks itself
+                fresh = tasks.parse_distributed(run, todo, ws).value
+            else:
+                fresh = tasks.parse(run, quote(todo), ws).value
             assembled = incremental.assemble_reports(todo, fresh, run.raw, previous)
             reports = assembled.reports
-            parquet, found = tasks.check(run, ws, previous, assembled)
+            parquet, found = tasks.check(run, ws, quote(previous), quote(assembled)).value
             status, stamp = "completed", run.run_id
             frames = {"reports": reports, **curated.catalogue_frames(catalogue_module.default())}
     try:

@@ -37,6 +37,18 @@ progress = logging.getLogger("nianbao.progress")
 DASK_CHUNK = 200  # files per Dask task: few enough tasks for Prefect, enough to spread
 
 
+class Held:
+    """A task's result passed back as it is. Prefect walks through every list, dict and
+    dataclass a task returns or takes (looking for futures and states): seconds for a plan or a
+    parse result of 100,000 files. It does not walk into a plain object like this one, nor into
+    an argument wrapped in `prefect.utilities.annotations.quote`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
 @dataclass(frozen=True)
 class Run:
     """Who this run is: its id, start, folders and options."""
@@ -77,7 +89,7 @@ def scan(run: Run):
         todo.files_removed,
         len(todo.to_read),
     )
-    return previous, todo, damaged
+    return Held((previous, todo, damaged))
 
 
 def _progress(total: int):
@@ -93,17 +105,17 @@ def _progress(total: int):
 
 
 @task(cache_policy=NO_CACHE)
-def parse(run: Run, todo, ws: outputs.Workspace) -> dict:
+def parse(run: Run, todo, ws: outputs.Workspace) -> Held:
     """Read, normalise and check the files that changed, in worker processes with per-file
     bounds; the workers write the rows to the spool. Returns source_file → reports row."""
     if not todo.to_read:
-        return {}
+        return Held({})
     preload()  # GE's import overlaps the parse, which runs in worker processes
     progress.info("reading files: 0/%d", len(todo.to_read))
-    return spool.parse_to_spool(
+    return Held(spool.parse_to_spool(
         todo.to_read, run.raw, run.settings.max_file_bytes, ws.dir, run.settings.bounds,
         on_progress=_progress(len(todo.to_read)),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @task(cache_policy=NO_CACHE)
@@ -112,11 +124,11 @@ def parse_chunk(paths: list[Path], raw: Path, max_bytes: int, spool_dir: Path, p
     return spool.parse_to_spool(paths, raw, max_bytes, spool_dir, None, prefix=prefix)
 
 
-def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> dict:
+def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> Held:
     """The parse stage as chunks submitted to the flow's task runner (Dask: `flows.runners`)."""
     paths = list(todo.to_read)
     if not paths:
-        return {}
+        return Held({})
     size = max(1, min(DASK_CHUNK, -(-len(paths) // 8)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     max_bytes = run.settings.max_file_bytes
@@ -129,7 +141,7 @@ def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> dict:
     for future in futures:
         fresh.update(future.result())
         files_read(len(fresh), len(paths))
-    return fresh
+    return Held(fresh)
 
 
 @task(cache_policy=NO_CACHE)
@@ -137,7 +149,7 @@ def check(run: Run, ws: outputs.Workspace, previous, assembled):
     """Great Expectations over the spool, then the tables staged beside their names (nothing
     is published until `publish_warehouse`); the checks spanning reports on the way."""
     validator = Validator(all_suites(catalogue_module.default()), run.curated / "data_docs")
-    return outputs.check_and_stage(ws, validator, previous, assembled)
+    return Held(outputs.check_and_stage(ws, validator, previous, assembled))
 
 
 @task(cache_policy=NO_CACHE)

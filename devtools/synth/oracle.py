@@ -9,7 +9,7 @@ the shape the pipeline's evaluation rows and observation suite give them:
 - `cross_year_carry_over`, `cross_year_in_force`, `cross_year_cumulative` against last year;
 - `narrative` (rule `narrative_<pattern>`) where a stated number differs from its cells.
 A rule with an unreadable cell is not evaluated, so it is never a finding: the same semantics
-as `transforms.reconcile`, written from DOMAIN.md's identities, not from that code.
+as `transforms.checks.identities`, written from DOMAIN.md's identities, not from that code.
 """
 
 from __future__ import annotations

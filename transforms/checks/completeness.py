@@ -1,7 +1,7 @@
 """Completeness: which rows and columns of the national tables 三 and 四 were not found.
 
 In: observations, reports and the catalogue. Out: one evaluation row per national-form report
-(the shape of `reconcile.evaluate_rules`): `table_incomplete` holds (violation 0) when every
+(schema `schemas.EVALUATIONS`): `table_incomplete` holds (violation 0) when every
 cell of table 三 (every row × the 7 applicant columns) and all 15 cells of table 四 were read,
 printed blank or marked; it fails (violation 1, `actual` = the number of cells not found) when
 some are absent, and its message lists them by row and column as the form prints them.

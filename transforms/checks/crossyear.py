@@ -1,7 +1,7 @@
 """Cross-year checks: a body's report against the same body's report of the year before.
 
 In: reports and observations (all reports of the run). Out: evaluation rows (shape of
-`reconcile.evaluate_rules`, check `cross_year_*`) on the later report, naming both reports.
+`schemas.EVALUATIONS`, check `cross_year_*`) on the later report, naming both reports.
 
 - `cross_year_carry_over` (national, every column): 上年结转(Y) = 结转下年度(Y−1).
 - `cross_year_in_force` (national 2021 table 二, soft: revisions are counted inconsistently, so a

@@ -5,7 +5,7 @@ In: a decoded document (its prose), then the claims and the report's observation
   万元 …, with "占Y%" when printed after it), with its sentence and position, matched where the
   catalogue (narrative.csv) says which cells it restates; phrases that imply a number
   ("所有申请均已办结" ⇒ 结转下年度 = 0) as claims too. Unmatched claims are kept, never failures.
-- `evaluate_narrative`: evaluation rows (shape of `reconcile.evaluate_rules`) judged by the
+- `evaluate_narrative`: evaluation rows (schema `schemas.EVALUATIONS`) judged by the
   Great Expectations identity suite: the stated count against the table (or against the second
   reading, e.g. received including carried-over requests, saying which matched); the stated
   percentage against count / base at the printed precision (rounding either way at the last

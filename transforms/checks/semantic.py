@@ -1,6 +1,6 @@
 """Semantic checks: values that add up but cannot be right for who printed them.
 
-In: observations and reports. Out: rows in the shape of `reconcile.evaluate_rules` (violation 0
+In: observations and reports. Out: rows of schema `schemas.EVALUATIONS` (violation 0
 when the check holds, 1 when it fails), judged by the same Great Expectations suite.
 
 - `semantic_town_rules`: a town or street office (乡, 镇, 街道) has no power to issue 规章, so

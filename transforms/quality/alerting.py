@@ -1,6 +1,6 @@
 """From a run's findings to alerts, and their record in the `alerts` table.
 
-In: the run's findings marked new (`transforms.findings`), the alerts history, an
+In: the run's findings marked new (`transforms.quality.findings`), the alerts history, an
 `AlertConfig`. Out: the alerts history with this run's alert (one row per sink) and the retried
 alerts of earlier runs updated. Only what is new raises an alert; a run with nothing new sends
 nothing. Delivery never raises: a sink that is down leaves the row `undelivered`, and the next

@@ -1,8 +1,10 @@
 """Incremental runs: what changed under the raw folder since the last run, and reuse of the rest.
 
-In: the paths found now, the previous run's frames (`Previous`), the parser version.
-Out: a `Plan` (which files must be read, which reports are reused from the previous run) and,
-once the files are read, the run's frames (`Ingested`).
+In: the paths found now, the last published state (`store.curated.Previous`), the parser
+version. Out: a `Plan` (which files must be read, which reports are reused from the previous
+run) and, once the files are read, the run's reports and where each report's rows come from
+(`assemble_reports`; the run builds its tables from that out of core, `run.outputs`), or, for
+callers that hold everything in memory (tests, `ingest_files`), the frames (`Ingested`).
 
 "Unchanged" is keyed on the file's content hash, its format and the parser version (parsers plus
 catalogue), never on its path or modification time: a file edited in place is read again, a file

@@ -32,7 +32,7 @@ LibreOffice would follow finds no network. Stdin is closed.
 Bounds. soffice forks oosplash and soffice.bin; it runs in its own session, and when the time
 limit (NIANBAO_SOFFICE_TIMEOUT, seconds, default 60) is up the whole process group is killed,
 children included, and the file is unreadable with a reason. Inside nianbao's parse workers
-(`transforms.pool`) the worker's RLIMIT_AS (NIANBAO_PARSE_MEMORY_MB) would be inherited by
+(`transforms.run.pool`) the worker's RLIMIT_AS (NIANBAO_PARSE_MEMORY_MB) would be inherited by
 soffice, whose address space (hundreds of MB of mapped libraries before it opens anything) has
 nothing to do with the worker's: soffice gets its own soft limit instead, NIANBAO_SOFFICE_MEMORY_MB
 (default 4096, at most the inherited hard limit, which the pool leaves as it was), and a CPU-time
