@@ -15,6 +15,7 @@ import pytest
 
 from devtools.synth import DEFAULT_FORMATS, generate
 from transforms import catalogue
+from transforms.catalogue import default
 from transforms.checks.completeness import evaluate_completeness
 from transforms.checks.crossyear import evaluate_cross_year
 from transforms.checks.evaluations import combine
@@ -194,6 +195,6 @@ def test_flattened_table_four_is_found_after_table_three_not_after_the_prose():
         "其他结果尚未审结总计100010000000000 五、存在的主要问题"
     )
     document = Document((prose + " " + table_three + table_four,), "utf-8", "text")
-    appeals = [c for c in national_flat.parse(document).cells if c.table == "appeals"]
+    appeals = [c for c in national_flat.parse(document, default()).cells if c.table == "appeals"]
     assert [c.text for c in appeals] == ["1", "0", "0", "0", "1"] + ["0"] * 10
     assert {c.status for c in appeals} == {"derived_from_flattened"}

@@ -302,7 +302,7 @@ def _interpret(document: Document, report: dict, catalogue: Catalogue) -> FileRe
     metadata = _guarded("title and year", errors, lambda: report_metadata(document.lines))
     report["body"], report["report_year"] = metadata or (None, None)
     try:
-        table = parse_document(document)
+        table = parse_document(document, catalogue)
     except TemplateNotFound as exc:
         why = "; ".join([str(exc), *errors])
         return FileResult({**report, "status": "no_template", "error": why}, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from transforms.catalogue import Catalogue
 from transforms.extract.readers import Document, failure
 from transforms.extract.templates import (
     fujian,
@@ -29,7 +30,7 @@ from transforms.extract.templates.base import (  # noqa: F401 (the parsers' shar
 log = logging.getLogger(__name__)
 
 
-def parse_document(document: Document) -> ParsedTable:
+def parse_document(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Detect the template family of `document` and parse its statistics table."""
     families = (
         (jilin, "jilin_pre2019"),
@@ -43,7 +44,7 @@ def parse_document(document: Document) -> ParsedTable:
         if not module.detect(document):
             continue
         try:
-            return module.parse(document)
+            return module.parse(document, catalogue)
         except MemoryError:
             raise
         except Exception as exc:  # a parser defect: the report keeps its metadata and prose

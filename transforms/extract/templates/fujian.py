@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from transforms.catalogue import Catalogue
 from transforms.catalogue.labels import normalise_label
 from transforms.extract.readers import Document, Table, TableCell
 from transforms.extract.templates.base import ParsedTable, RawCell
@@ -89,7 +90,7 @@ def _table_cells(table: Table) -> list[RawCell]:
     return out
 
 
-def parse(document: Document) -> ParsedTable:
+def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Every value cell of the form's tables with its label, group and column as printed."""
     cells = [cell for table in document.tables for cell in _table_cells(table)]
     return ParsedTable(TEMPLATE, tuple(cells))

@@ -31,7 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from transforms.catalogue import Catalogue, Rule, default
+from transforms.catalogue import Catalogue, Rule
 from transforms.extract.cells import AMBIGUOUS, DERIVED, UNREADABLE
 from transforms.extract.readers import Document
 from transforms.extract.splitting import Split, TooManySplits, linked, splits
@@ -240,9 +240,8 @@ def _verdicts(
     return out
 
 
-def parse(document: Document, catalogue: Catalogue | None = None) -> ParsedTable:
+def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Every value cell of the form, split out of the flattened text (see module doc)."""
-    catalogue = catalogue or default()
     doc = _Text(document.lines)
     header = _header(doc.text)
     if header is None:

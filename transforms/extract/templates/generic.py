@@ -11,6 +11,7 @@ A table counts when at least three of its rows end in a number (or a blank) afte
 
 from __future__ import annotations
 
+from transforms.catalogue import Catalogue
 from transforms.extract.cells import BLANK, UNREADABLE, parse_cell
 from transforms.extract.readers import Document, Table
 from transforms.extract.templates.base import ParsedTable, RawCell, printed_cells
@@ -48,7 +49,7 @@ def _header(table: Table) -> str:
     return ""
 
 
-def parse(document: Document) -> ParsedTable:
+def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Every label/value pair of every qualifying table."""
     cells = []
     for table in document.tables:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from transforms.catalogue import Catalogue
 from transforms.extract.readers import Document
 from transforms.extract.templates.base import ParsedTable, RawCell
 
@@ -68,7 +69,7 @@ def _rows(lines: tuple[str, ...], start: int):
         yield section, row
 
 
-def parse(document: Document) -> ParsedTable:
+def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Every value cell of the table with its section, group and label as printed."""
     start = _title_index(document.lines)
     if start is None:

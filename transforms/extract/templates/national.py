@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from transforms.catalogue import Catalogue, default
+from transforms.catalogue import Catalogue
 from transforms.catalogue.labels import normalise_label
 from transforms.extract.cells import UNREADABLE, parse_cell
 from transforms.extract.readers import Document, TableCell
@@ -232,9 +232,8 @@ def layout(cells: list[RawCell], catalogue: Catalogue) -> str:
     )
 
 
-def parse(document: Document, catalogue: Catalogue | None = None) -> ParsedTable:
+def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Every value cell of tables 二, 三 and 四 with its labels as printed."""
-    catalogue = catalogue or default()
     rows = _rows(document)
     cells, errors = each_table(
         (

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from transforms.catalogue import Catalogue, default
+from transforms.catalogue import Catalogue
 from transforms.catalogue.labels import normalise_label
 from transforms.extract.cells import AMBIGUOUS, DERIVED, UNREADABLE
 from transforms.extract.readers import Document
@@ -505,9 +505,8 @@ def _proactive_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
     return out
 
 
-def parse(document: Document, catalogue: Catalogue | None = None) -> ParsedTable:
+def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Tables 二, 三 and 四 split out of the flattened text."""
-    catalogue = catalogue or default()
     doc = _Text(document.lines)
     cells, errors = each_table(
         (

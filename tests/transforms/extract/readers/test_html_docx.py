@@ -40,7 +40,7 @@ def test_published_page_tables_expand_spans():
 
 
 def test_published_page_reads_completely_as_the_2021_form():
-    table = parse_document(_read(HTML_2025))
+    table = parse_document(_read(HTML_2025), default())
     obs = observations(table, "r", default())
     assert table.template == "national_2021"
     assert len(obs) == 25 * 7 + 15 + 7  # table 二 prints no 规章 row
@@ -55,7 +55,7 @@ def test_blank_word_form_is_the_2021_layout_with_every_cell_blank():
     doc = _read(DOCX_BLANK)
     assert [(len(t.rows), len(t.rows[0])) for t in doc.tables] == [(14, 4), (28, 10), (4, 15)]
     assert "三、收到和处理政府信息公开申请情况" in doc.lines
-    table = parse_document(doc)
+    table = parse_document(doc, default())
     obs = observations(table, "r", default())
     assert table.template == "national_2021"
     assert len(obs) == 25 * 7 + 15 + 10

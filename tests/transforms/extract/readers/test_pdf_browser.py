@@ -103,7 +103,7 @@ def test_page_break_without_a_border_keeps_the_cut_cells(documents):
 
 
 def test_table_4_cut_by_the_page_break_takes_its_data_row_from_the_next_page(documents):
-    parsed = national.parse(documents["pingtan_2025_chromium_letter"])
+    parsed = national.parse(documents["pingtan_2025_chromium_letter"], default())
     appeals = [c for c in parsed.cells if c.table == "appeals"]
     assert [c.position for c in appeals] == list(range(1, 16))
     assert {c.locator.split(", row")[0] for c in appeals} == {"page 5, table 1"}
@@ -112,7 +112,7 @@ def test_table_4_cut_by_the_page_break_takes_its_data_row_from_the_next_page(doc
 def test_a_row_cut_by_the_page_break_is_joined_with_its_values(documents):
     """huaian_narrow prints 5.要求行政机关确认或重新出具已获取信息 over pages 3 and 4: "5.要\\n求行"
     and the values on page 3, the rest of the label under the repeated header on page 4."""
-    parsed = national.parse(documents["huaian_narrow"])
+    parsed = national.parse(documents["huaian_narrow"], default())
     cells = [c for c in parsed.cells if c.table == "requests"]
     confirm = [c for c in cells if _compact(c.label) == "5.要求行政机关确认或重新出具已获取信息"]
     assert [c.text for c in confirm] == ["1", "0", "0", "0", "0", "0", "1"]
@@ -128,7 +128,7 @@ def test_header_rows_repeated_on_each_page_are_not_rows_of_values(documents):
     document = documents["huaian_thead_a4"]
     pages = [t for t in document.tables if "自然人" in _compact(t.rows[2][3].text)]
     assert len(pages) >= 2  # the header printed on every page of table 三
-    rows = [c for c in national.parse(document).cells if c.table == "requests"]
+    rows = [c for c in national.parse(document, default()).cells if c.table == "requests"]
     assert len(rows) == 25 * 7
 
 

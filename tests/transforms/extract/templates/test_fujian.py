@@ -171,7 +171,7 @@ def _read(name: str, text: str | None = None):
 
 
 def _obs(name: str) -> pd.DataFrame:
-    table = parse_document(_read(name))
+    table = parse_document(_read(name), default())
     assert table.template == "fujian_pre2019"
     return observations(table, name, default())
 
@@ -187,7 +187,7 @@ def test_body_and_year_come_from_the_title(name):
 @pytest.mark.parametrize("name", sorted(HTML))
 def test_html_tables_are_read_cell_by_cell_as_printed(name):
     columns, rows = HTML[name]
-    table = parse_document(_read(name))
+    table = parse_document(_read(name), default())
     obs = observations(table, name, default())
     expected = [
         (label, group, code, column, text)
@@ -211,7 +211,7 @@ def test_every_flattened_cell_is_read_exactly_or_marked(name):
     obs = _obs(name)
     assert obs["indicator"].notna().all(), obs[obs["indicator"].isna()]["label_as_printed"]
     assert set(obs["value_status"]) <= {"derived_from_flattened", AMB}
-    columns = {c.column for c in parse_document(_read(name)).cells}
+    columns = {c.column for c in parse_document(_read(name), default()).cells}
     assert columns == {year_column, "历年累计"}
     got = {}
     for indicator, cells in obs.groupby("indicator"):
@@ -244,7 +244,7 @@ def test_a_broken_identity_is_not_used_to_choose(name):
 @pytest.mark.parametrize("name", sorted(FLAT))
 def test_flattened_locators_point_at_the_printed_run(name):
     lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-    for cell in parse_document(_read(name)).cells:
+    for cell in parse_document(_read(name), default()).cells:
         found = re.match(r"line (\d+), chars (\d+)-(\d+) \[", cell.locator)
         line, first, last = map(int, found.groups())
         run = re.search(r"'([\d ]+)'", cell.note).group(1)
@@ -253,12 +253,12 @@ def test_flattened_locators_point_at_the_printed_run(name):
 
 def test_the_letter_filed_as_a_report_has_no_table():
     with pytest.raises(TemplateNotFound, match="Fujian"):
-        parse_document(_read(LETTER))
+        parse_document(_read(LETTER), default())
 
 
 def test_a_glued_list_marker_goes_back_to_its_label():
     # "…网站公开条41815092.政府公报公开条77…": the 2 is the marker of the next row
-    cells = parse_document(_read("fujian_pingtan_2011_county_flat.txt")).cells
+    cells = parse_document(_read("fujian_pingtan_2011_county_flat.txt"), default()).cells
     website = [c for c in cells if c.label == "其中：1.网站公开"]
     assert [c.text for c in website] == ["418", "1509"]
     assert "'4181509'" in website[0].note

@@ -142,7 +142,7 @@ def test_title_forms(lines, expected):
 def test_prose_without_a_table_is_not_a_template():
     doc = read_document(Path("x.txt"), "2012年度长春市政府信息公开工作报告\n只有正文。\n".encode())
     with pytest.raises(TemplateNotFound):
-        parse_document(doc)
+        parse_document(doc, default())
 
 
 def test_the_same_content_gets_the_same_report_id(tmp_path):

@@ -39,7 +39,7 @@ TABLE4_2021 = [1, 0, 2, 0, 3, 12, 0, 0, 0, 12, 0, 0, 0, 0, 0]
 
 def _obs(path: Path):
     doc = read_document(path, path.read_bytes())
-    table = parse_document(doc)
+    table = parse_document(doc, default())
     return table.template, observations(table, "r", default())
 
 
