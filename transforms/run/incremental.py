@@ -234,34 +234,3 @@ def _concat(frames: list[pd.DataFrame], schema) -> pd.DataFrame:
 def canonical(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`frame` sorted by `keys`, stable (rows of one report keep their printed order)."""
     return frame.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
-
-
-def live_reports(ingested: Ingested) -> pd.DataFrame:
-    """The reports published with values (parsed), for checks that span reports."""
-    return ingested.reports[ingested.reports["status"].isin(REPORT_READ)]
-
-
-def fresh_frames(ingested: Ingested) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(reports, observations, claims) of the reports parsed in this run: what must be checked."""
-    ids = ingested.fresh_ids
-
-    def mine(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["report_id"].isin(ids)]
-
-    return mine(live_reports(ingested)), mine(ingested.observations), mine(ingested.claims)
-
-
-def merge_checks(
-    previous: Previous,
-    ingested: Ingested,
-    new_checks: pd.DataFrame,
-    respan: Iterable[str] = RESPAN_KINDS,
-) -> pd.DataFrame:
-    """This run's check_results: the reused reports' rows, minus the kinds that span reports
-    (recomputed every time anything changed), plus the rows checked in this run."""
-    kept_ids = set(ingested.reports.loc[ingested.reports["status"].isin(REPORT_READ), "report_id"])
-    kept_ids -= ingested.fresh_ids
-    old = previous.check_results
-    old = old[old["report_id"].isin(kept_ids) & ~old["kind"].isin(list(respan))]
-    merged = _concat([old, new_checks], schemas.CHECK_RESULTS)
-    return canonical(merged, ["report_id", "kind", "check_id", "breakdown", "locator", "message"])

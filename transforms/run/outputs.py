@@ -9,8 +9,8 @@ run reports about them (`Tallies`: rows, check counts, the failed checks).
 Nothing here holds the corpus: GE validates the spool a few batches at a time
 (`GE_BATCH_ROWS`); checks that span reports (cross-year, conflicts) read only the rows they
 need (`crossyear.NEEDED_*`) from the staged observations; the tables are DuckDB queries
-streamed into the Parquet writer. The rows come out in the order `incremental.assemble` and
-`incremental.merge_checks` give in memory (tested: identical tables).
+streamed into the Parquet writer. The rows come out in the order `incremental.canonical` gives
+the same rows in memory (tested against the in-memory path: identical tables).
 """
 
 from __future__ import annotations

@@ -89,10 +89,6 @@ def columns(schema: pa.Schema, prefix: str = "") -> str:
     return ", ".join(f'{prefix}"{f.name}"' for f in schema)
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence | None = None):
-    return con.execute(sql, params or []).fetchall()[0][0]
-
-
 def check_counts(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[int, int, int]:
     """(checks run, failed, not evaluable) of a check_results file."""
     row = con.execute(
