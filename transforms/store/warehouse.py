@@ -108,15 +108,18 @@ def _comment_table(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema)
         con.execute(f'COMMENT ON COLUMN "{name}"."{f.name}" IS {_quote(schemas.description(f))}')
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     """DuckDB reads the Parquet file itself (in parallel); the path is a query parameter and
     the columns are named, so the file's column order cannot shift values."""
-    schema = schemas.TABLES[name]
-    con.execute(_ddl(name, schema))
-    columns = ", ".join(f'"{f.name}"' for f in schema)
+    columns = ", ".join(f'"{f.name}"' for f in schemas.TABLES[name])
     con.execute(
         f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM read_parquet(?)', [str(path)]
     )
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    con.execute(_ddl(name, schemas.TABLES[name]))
+    _insert(con, name, path)
 
 
 def _create_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -132,27 +135,13 @@ def publish(parquet: dict[str, Path], curated_dir: Path, run_id: str | None = No
     staged beside its name by `curated.stage_all`), then publish it and the staged files as one
     step (`curated.commit`). If anything fails before that, the staged files are removed and
     every output stays the previous run's."""
-    final = curated_dir / WAREHOUSE_NAME
     clear_stale_builds(curated_dir)
-    building = curated_dir / f".{WAREHOUSE_NAME}.{os.getpid()}.building"
-    building.unlink(missing_ok=True)
     staged = {
         f"{name}.parquet": path for name, path in parquet.items() if path.name != f"{name}.parquet"
     }
-    try:
-        _build(building, parquet)
-        curated.fsync(building)
-    except BaseException as exc:
-        building.unlink(missing_ok=True)
-        building.with_name(building.name + ".wal").unlink(missing_ok=True)  # a failed commit's
-        curated.discard(staged)
-        if isinstance(exc, OSError) or _disk_error(exc):
-            raise curated.WriteFailed(
-                f"could not build {final}: {exc}; the previous outputs are intact"
-            ) from exc
-        raise
-    curated.commit(curated_dir, {**staged, WAREHOUSE_NAME: building}, run_id)
-    return final
+    return _build_and_commit(
+        curated_dir, staged, run_id, lambda building: _build(building, parquet)
+    )
 
 
 def replace_tables(curated_dir: Path, staged: dict[str, Path], run_id: str | None = None) -> Path:
@@ -166,35 +155,43 @@ def replace_tables(curated_dir: Path, staged: dict[str, Path], run_id: str | Non
     entry = curated.read_manifest(curated_dir).get(WAREHOUSE_NAME)
     if not final.exists() or not entry or curated.damage_of_file(final, entry):
         return publish({**curated.published(curated_dir), **staged}, curated_dir, run_id)
-    building = curated_dir / f".{WAREHOUSE_NAME}.{os.getpid()}.building"
-    files = curated.file_names(staged)
-    try:
+
+    def replace(building: Path) -> None:
         shutil.copyfile(final, building)
         con = duckdb.connect(str(building))
         try:
             con.execute("BEGIN")
             for table, path in staged.items():
-                columns = ", ".join(f'"{f.name}"' for f in schemas.TABLES[table])
                 con.execute(f'DELETE FROM "{table}"')
-                con.execute(
-                    f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM read_parquet(?)',
-                    [str(path)],
-                )
+                _insert(con, table, path)
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
             con.close()
+
+    return _build_and_commit(curated_dir, curated.file_names(staged), run_id, replace)
+
+
+def _build_and_commit(curated_dir: Path, staged: dict[str, Path], run_id, build) -> Path:
+    """`build(path)` writes the next warehouse beside its name; it is synced and published with
+    `staged` (final file name → staged file) in one step. A failure removes what was built and
+    staged (WriteFailed for a disk error): every output stays the previous run's."""
+    final = curated_dir / WAREHOUSE_NAME
+    building = curated_dir / f".{WAREHOUSE_NAME}.{os.getpid()}.building"
+    building.unlink(missing_ok=True)
+    try:
+        build(building)
         curated.fsync(building)
     except BaseException as exc:
         building.unlink(missing_ok=True)
-        building.with_name(building.name + ".wal").unlink(missing_ok=True)
-        curated.discard(files)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)  # a failed commit's
+        curated.discard(staged)
         if isinstance(exc, OSError) or _disk_error(exc):
             raise curated.WriteFailed(
                 f"could not build {final}: {exc}; the previous outputs are intact"
             ) from exc
         raise
-    curated.commit(curated_dir, {**files, WAREHOUSE_NAME: building}, run_id)
+    curated.commit(curated_dir, {**staged, WAREHOUSE_NAME: building}, run_id)
     return final
 
 
