@@ -21,6 +21,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -127,25 +128,31 @@ def release_memory() -> None:
         pass
 
 
-def _union(members: list[str]) -> str:
-    return "\nUNION ALL\n".join(members)
-
-
 def _registered(con, name: str, values) -> None:
     con.register(name, pa.table({"v": pa.array(sorted(values), pa.string())}))
 
 
-def _stage(con, table: str, members: list[str], order: str, target: Path, run_id) -> int:
-    """`table` written to `target` from the union of `members` in canonical order; a write
-    that fails leaves nothing (WriteFailed, as `curated.stage_all`)."""
+def _stage(con, table: str, members: list[Member], order: str, target: Path, run_id) -> int:
+    """`table` written to `target` from the union of `members` in canonical order, sorted a
+    range of report ids at a time (`tables.key_ranges`: DuckDB's sort stays within its memory
+    whatever the corpus); a write that fails leaves nothing (WriteFailed, as
+    `curated.stage_all`)."""
     schema = schemas.TABLES[table]
     try:
         if members:
-            sql = (
-                f"SELECT {tables.columns(schema)} FROM (\n{_union(members)}\n) "
-                f"ORDER BY {order}, _o, _f, _r"
-            )
-            return tables.write_query(con, sql, schema, target, run_id)
+            rows = _count(members)
+            union = "\nUNION ALL\n".join(m.sql for m in members)
+            queries = []
+            for low, high in tables.key_ranges(rows, tables.ROWS_PER_SORT):
+                where = " AND ".join(
+                    [*(["report_id >= ?"] if low else []), *(["report_id < ?"] if high else [])]
+                )
+                sql = (
+                    f"SELECT {tables.columns(schema)} FROM (\n{union}\n) "
+                    f"{'WHERE ' + where if where else ''} ORDER BY {order}, _o, _f, _r"
+                )
+                queries.append((sql, [b for b in (low, high) if b]))
+            return tables.write_query(con, queries, schema, target, run_id)
         empty = pa.Table.from_pandas(
             schemas.empty_frame(schema), schema=tables.stamped(schema, run_id), preserve_index=False
         )
@@ -161,25 +168,39 @@ def _stage(con, table: str, members: list[str], order: str, target: Path, run_id
         raise
 
 
-def _old(previous: Previous, table: str, schema: pa.Schema, where: str) -> list[str]:
+class Member(NamedTuple):
+    """One source of a table's rows: its SELECT, and the files it reads."""
+
+    sql: str
+    paths: list[Path]
+
+
+def _count(members: list[Member]) -> int:
+    """Rows of the members' files before their filters (an upper bound), from the footers."""
+    return sum(pq.ParquetFile(p).metadata.num_rows for m in members for p in m.paths)
+
+
+def _old(previous: Previous, table: str, schema: pa.Schema, where: str) -> list[Member]:
     path = previous.path(table)
     if path is None or not path.exists():
         return []
-    return [
+    sql = (
         f"SELECT {tables.columns(schema)}, 0 AS _o, '' AS _f, file_row_number AS _r "
         f"FROM read_parquet({tables.parquet_list([path])}, file_row_number = true) WHERE {where}"
-    ]
+    )
+    return [Member(sql, [path])]
 
 
-def _new(spool_dir: Path, part: str, schema: pa.Schema, where: str = "true") -> list[str]:
+def _new(spool_dir: Path, part: str, schema: pa.Schema, where: str = "true") -> list[Member]:
     paths = _parts(spool_dir, part)
     if not paths:
         return []
-    return [
+    sql = (
         f"SELECT {tables.columns(schema)}, 1 AS _o, filename AS _f, file_row_number AS _r "
         f"FROM read_parquet({tables.parquet_list(paths)}, filename = true, "
         f"file_row_number = true) WHERE {where}"
-    ]
+    )
+    return [Member(sql, paths)]
 
 
 def stage_values(

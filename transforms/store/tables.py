@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from transforms import schemas
 
 MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills to disk beyond this
+ROWS_PER_SORT = 1_500_000  # rows sorted at once within MEMORY_LIMIT (measured at 10k reports)
 THREADS = 2
 BATCH_ROWS = 65_536  # rows per record batch streamed to the Parquet writer
 STAMP = b"nianbao_run_id"  # schema metadata: the run that wrote the file (curated.STAMP)
@@ -61,28 +62,39 @@ def stamped(schema: pa.Schema, run_id: str | None) -> pa.Schema:
 
 def write_query(
     con: duckdb.DuckDBPyConnection,
-    sql: str,
+    queries: Sequence[tuple[str, Sequence]],
     schema: pa.Schema,
     target: Path,
     run_id: str | None,
-    params: Sequence | None = None,
 ) -> int:
-    """Stream the result of `sql` (its columns those of `schema`, in order) into `target` as
-    `curated.stage_all` writes a table; return the rows written. The file is synced."""
+    """Stream the results of `queries` ((sql, parameters), their columns those of `schema`, in
+    order), one after the other, into `target` as `curated.stage_all` writes a table; return the
+    rows written. The file is synced."""
     schema = stamped(schema, run_id)
-    reader = con.sql(sql, params=list(params or [])).to_arrow_reader(BATCH_ROWS)
     rows = 0
     with pq.ParquetWriter(target, schema, compression="zstd", write_page_checksum=True) as writer:
-        for batch in reader:
-            table = pa.Table.from_batches([batch]).rename_columns(schema.names).cast(schema)
-            writer.write_table(table)
-            rows += table.num_rows
+        for sql, params in queries:
+            reader = con.sql(sql, params=list(params)).to_arrow_reader(BATCH_ROWS)
+            for batch in reader:
+                table = pa.Table.from_batches([batch]).rename_columns(schema.names).cast(schema)
+                writer.write_table(table)
+                rows += table.num_rows
     fd = os.open(target, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
     return rows
+
+
+def key_ranges(rows: int, per_sort: int) -> list[tuple[str | None, str | None]]:
+    """Ranges of report_id, [low, high), that split a sort of `rows` rows into sorts of about
+    `per_sort` each: report ids are hex digests, so their first two digits split them evenly;
+    the first range has no low end and the last no high end (an id of any other shape falls in
+    one of them). Written one after the other, the sorted ranges are the sorted table."""
+    parts = max(1, min(256, -(-rows // per_sort)))
+    cuts = [format(round(256 * i / parts), "02x") for i in range(1, parts)]
+    return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
 def columns(schema: pa.Schema, prefix: str = "") -> str:

@@ -12,6 +12,7 @@ refresh, and both the reference over the same files.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pandas as pd
@@ -36,6 +37,7 @@ from transforms.run import spool
 from transforms.run.incremental import canonical, ingest_files
 from transforms.run.ingest import discover
 from transforms.schemas import REPORT_READ
+from transforms.store import tables
 from transforms.store.curated import read_table
 
 TABLES = {
@@ -103,13 +105,37 @@ def corpus(tmp_path_factory):
     return raw
 
 
+def test_key_ranges_cover_every_id_once_in_order():
+    assert tables.key_ranges(10, 100) == [(None, None)]
+    ranges = tables.key_ranges(16_000_000, 1_500_000)
+    assert len(ranges) == 11 and ranges[0][0] is None and ranges[-1][1] is None
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    ids = ["0000", "16ff", "17", "a3", "ffff", "unopened-1"]
+    owners = [
+        [
+            i
+            for i, (lo, hi) in enumerate(ranges)
+            if (lo is None or x >= lo) and (hi is None or x < hi)
+        ]
+        for x in ids
+    ]
+    assert all(len(o) == 1 for o in owners) and [o[0] for o in owners] == sorted(
+        o[0] for o in owners
+    )
+
+
 def test_the_corpus_is_read_in_batches_of_several_files(corpus):
     paths = discover(corpus)
     groups = spool.batches(paths, corpus, 2**30, corpus, workers=2)
     assert len(groups) < len(paths) and max(len(g.paths) for g in groups) > 1
 
 
-def test_a_streamed_run_gives_the_tables_of_the_in_memory_path(prefect_api, corpus, tmp_path):
+@pytest.mark.parametrize("rows_per_sort", [tables.ROWS_PER_SORT, 2_000])
+def test_a_streamed_run_gives_the_tables_of_the_in_memory_path(
+    prefect_api, corpus, tmp_path, monkeypatch, rows_per_sort
+):
+    """Also with each table sorted in many report-id ranges, as a large corpus is."""
+    monkeypatch.setattr(tables, "ROWS_PER_SORT", rows_per_sort)
     expected = reference(corpus)
     assert expected["check_results"]["passed"].eq(False).sum() > 20  # defects are found
     assert (expected["check_results"]["kind"] == "cross_year").any()
