@@ -31,8 +31,9 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 # The benchmark (not a test; CI does not run it): synthetic corpora of 1,000 and 10,000 reports
-# through the real pipeline; medians to bench.json. BENCH_ARGS="--with-server" adds the figures
-# against a running Prefect server; BENCH_ARGS="--sizes 1000 --repeat 1" for a quick look.
+# through the real pipeline; medians of 3 and the targets to bench.json. BENCH_ARGS="--with-100k"
+# adds 100,000 reports (about an hour), "--with-server" the figures against a running Prefect
+# server, "--sizes 1000 --repeat 1" a quick look, "--work DIR" keeps the corpora for next time.
 bench: setup
 	$(BIN)/python -m devtools.bench $(BENCH_ARGS)
 
@@ -41,4 +42,5 @@ lock:
 	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) data/curated/*.parquet data/curated/warehouse.duckdb data/curated/data_docs
+	rm -rf $(VENV) data/curated/*.parquet data/curated/warehouse.duckdb data/curated/data_docs \
+		data/curated/.spool-*

@@ -42,10 +42,8 @@ def _run(run: Run) -> RunSummary:
         if not todo.changed and not previous.reports.empty:
             tasks.progress.info("no changes: the published tables stand")
             reports, parquet = previous.reports, curated.published(run.curated)
-            found = outputs.tallies(ws.con, parquet["check_results"], 0)
-            found = outputs.Tallies(
-                curated.row_count(parquet["observations"]), found.checks, found.failed
-            )
+            n_observations = curated.row_count(parquet["observations"])
+            found = outputs.tallies(ws.con, parquet["check_results"], n_observations)
             status, frames, stamp = "no_changes", {}, None
         else:
             if run.runner == "dask":  # submits its chunks as tasks itself

@@ -236,11 +236,13 @@ def spanning_evaluations(con, observations: Path, reports: pd.DataFrame) -> pd.D
     live = reports[reports["status"].isin(REPORT_READ)]
     codes = ", ".join("'" + c + "'" for c in crossyear.NEEDED_INDICATORS)
     cols = ", ".join(f'"{c}"' for c in crossyear.NEEDED_COLUMNS)
-    source = f"read_parquet({tables.parquet_list([observations])})"
+    files = tables.parquet_list([observations])
     sql = (
-        f"SELECT {cols} FROM {source} WHERE indicator IN ({codes}) "
-        f"OR breakdown = '{crossyear.CUMULATIVE}' OR (breakdown = '{crossyear.YEAR}' AND "
-        f"report_id IN (SELECT report_id FROM {source} WHERE breakdown = '{crossyear.CUMULATIVE}'))"
+        f"SELECT {cols} FROM read_parquet({files}, file_row_number = true) "
+        f"WHERE indicator IN ({codes}) OR breakdown = '{crossyear.CUMULATIVE}' "
+        f"OR (breakdown = '{crossyear.YEAR}' AND report_id IN (SELECT report_id FROM "
+        f"read_parquet({files}) WHERE breakdown = '{crossyear.CUMULATIVE}')) "
+        "ORDER BY file_row_number"  # the table's order: a cell printed twice, the last counts
     )
     needed = con.sql(sql).to_arrow_table().to_pandas()
     return combine(crossyear.evaluate_cross_year(live, needed), crossyear.evaluate_conflicts(live))
