@@ -29,7 +29,8 @@ import pyarrow.parquet as pq
 from transforms import schemas
 
 MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills to disk beyond this
-ROWS_PER_SORT = 400_000  # rows sorted at once within MEMORY_LIMIT (1.5M ran out in an incremental 10k run)
+# rows sorted at once within MEMORY_LIMIT (1.5M ran out in an incremental run over 10k reports)
+ROWS_PER_SORT = 400_000
 THREADS = 2
 BATCH_ROWS = 65_536  # rows per record batch streamed to the Parquet writer
 STAMP = b"nianbao_run_id"  # schema metadata: the run that wrote the file (curated.STAMP)
