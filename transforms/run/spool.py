@@ -82,10 +82,9 @@ def batches(
     size = 0
     for path in paths:
         weight = _size(path)
-        single = path.suffix.lower().lstrip(".") not in BATCHED_FORMATS
         last = out[-1] if out else None
         if (
-            single
+            _single(path)
             or last is None
             or _single(last[0])
             or len(last) >= per_batch

@@ -17,7 +17,6 @@ and the in-memory path give identical files.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,13 +26,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms import schemas
+from transforms.store import curated
 
 MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills to disk beyond this
 # rows sorted at once within MEMORY_LIMIT (1.5M ran out in an incremental run over 10k reports)
 ROWS_PER_SORT = 400_000
 THREADS = 2
 BATCH_ROWS = 65_536  # rows per record batch streamed to the Parquet writer
-STAMP = b"nianbao_run_id"  # schema metadata: the run that wrote the file (curated.STAMP)
 
 
 def connect(spill_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -60,7 +59,7 @@ def parquet_list(paths: Sequence[Path]) -> str:
 def stamped(schema: pa.Schema, run_id: str | None) -> pa.Schema:
     if run_id is None:
         return schema
-    return schema.with_metadata({**(schema.metadata or {}), STAMP: run_id.encode()})
+    return schema.with_metadata({**(schema.metadata or {}), curated.STAMP: run_id.encode()})
 
 
 def write_query(
@@ -82,11 +81,7 @@ def write_query(
                 table = pa.Table.from_batches([batch]).rename_columns(schema.names).cast(schema)
                 writer.write_table(table)
                 rows += table.num_rows
-    fd = os.open(target, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    curated.fsync(target)
     return rows
 
 
