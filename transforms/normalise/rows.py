@@ -14,6 +14,7 @@ How a cell finds its code depends on the table it came from:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 import pandas as pd
@@ -56,10 +57,14 @@ def _judged(cell: RawCell) -> Cell:
 
 
 def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd.DataFrame:
-    """One row per printed value cell, coded where the catalogue knows the label.
+    """One row per printed value cell, coded where the catalogue knows the label."""
+    return observations_frame(observation_rows(table, report_id, catalogue))
 
-    Rows are tuples in schema order, typed once as columns (one frame per report, thousands
-    per run: a dict per row and `from_pylist` cost more than the parsing)."""
+
+def observation_rows(table: ParsedTable, report_id: str, catalogue: Catalogue) -> list[tuple]:
+    """The rows of `observations`, as tuples in schema order: a parse worker keeps its reports'
+    rows so and types them once per batch (`observations_frame`): a frame per report cost
+    more than the parsing."""
     appeals = {p.position: p.indicator for p in catalogue.positional(table.template, "appeals")}
     rows = []
     for cell in table.cells:
@@ -71,9 +76,16 @@ def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd
              cell.text, cell.label, cell.group, cell.column, cell.section, unit, cell.locator,
              parsed.note or None)
         )  # fmt: skip
+    return rows
+
+
+def observations_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    """Rows of `observation_rows` (of any number of reports) → a frame in the schema."""
     names = schemas.OBSERVATIONS.names
-    columns = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
-    return columns_frame({n: columns.get(n, []) for n in names}, schemas.OBSERVATIONS)
+    columns = list(zip(*rows, strict=True))
+    if not columns:
+        return schemas.empty_frame(schemas.OBSERVATIONS)
+    return columns_frame(dict(zip(names, map(list, columns), strict=True)), schemas.OBSERVATIONS)
 
 
 _EXACT_LIMIT = Decimal(10) ** (schemas.EXACT.precision - schemas.EXACT.scale)

@@ -25,6 +25,7 @@ import pandas as pd
 from transforms import schemas
 from transforms.catalogue import Catalogue
 from transforms.extract.readers import file_format
+from transforms.normalise.rows import observations_frame
 from transforms.run.ingest import (
     FileResult,
     file_digest,
@@ -189,16 +190,18 @@ def assemble(
     if plan_.reused and not previous.values_loaded:
         raise ValueError("the previous state was loaded without its values: cannot reuse them")
     done = assemble_reports(plan_, {s: r.report for s, r in fresh.items()}, raw_dir, previous)
-    frames, claims = [], []
+    rows, claims = [], []
     for result in fresh.values():
-        if result.report["source_file"] in done.fresh_sources and result.observations is not None:
-            frames.append(result.observations)
+        if result.report["source_file"] in done.fresh_sources and result.rows is not None:
+            rows += result.rows
             claims += result.claims
     obs = previous.observations[previous.observations["report_id"].isin(done.reused_ids)]
     old_claims = previous.claims[previous.claims["report_id"].isin(done.reused_ids)]
     return Ingested(
         reports=done.reports,
-        observations=canonical(_concat([obs, *frames], schemas.OBSERVATIONS), ["report_id"]),
+        observations=canonical(
+            _concat([obs, observations_frame(rows)], schemas.OBSERVATIONS), ["report_id"]
+        ),
         claims=canonical(
             _concat(
                 [old_claims, to_frame(claims, schemas.NARRATIVE_CLAIMS)], schemas.NARRATIVE_CLAIMS

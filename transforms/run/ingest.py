@@ -23,6 +23,7 @@ import re
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,7 @@ from transforms.checks.narrative import claim_rows
 from transforms.extract.metadata import report_metadata
 from transforms.extract.readers import Document, ReadError, failure, file_format, read_document
 from transforms.extract.templates import TemplateNotFound, parse_document
-from transforms.normalise.rows import observations
+from transforms.normalise.rows import observation_rows, observations_frame
 from transforms.run.pool import Bounds, Failed, map_bounded, run_inline
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,17 @@ DEFAULT_MAX_FILE_MB = 50
 
 @dataclass(frozen=True)
 class FileResult:
+    """One file's `reports` row and, where it was read, its observation rows (tuples in schema
+    order, typed as a frame once per batch) and narrative claims."""
+
     report: dict
-    observations: pd.DataFrame | None
+    rows: list[tuple] | None
     claims: tuple[dict, ...] = ()
+
+    @cached_property
+    def observations(self) -> pd.DataFrame | None:
+        """The observation rows as a frame (None where the file was not read)."""
+        return None if self.rows is None else observations_frame(self.rows)
 
 
 SKIPPED_FILES = frozenset({"README.md"})  # a folder's notes about the reports, not a report
@@ -313,7 +322,7 @@ def _interpret(document: Document, report: dict, catalogue: Catalogue) -> FileRe
         why = "; ".join([f"parser error: {failure('template detection', exc)}", *errors])
         return FileResult({**report, "status": "failed", "error": why}, None)
     errors += table.errors
-    obs = observations(table, report["report_id"], catalogue)
+    obs = observation_rows(table, report["report_id"], catalogue)
     family = catalogue.family(table.template)
     claims = _guarded(
         "prose", errors, lambda: tuple(claim_rows(report["report_id"], document, family, catalogue))

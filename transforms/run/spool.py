@@ -36,6 +36,7 @@ from transforms.checks.evaluations import combine, evaluation_frame
 from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
+from transforms.normalise.rows import observations_frame
 from transforms.run.ingest import FileResult, bounds_exceeded, ingest_file, source_name
 from transforms.run.pool import Bounds, Failed, map_bounded, run_inline
 
@@ -153,10 +154,7 @@ def spool_schema(part: str) -> pa.Schema:
 def report_frames(read: list[FileResult], catalogue: Catalogue) -> dict[str, pd.DataFrame]:
     """Observations, claims and the one-report evaluations of the reports read."""
     reports = schemas.to_frame([r.report for r in read], schemas.REPORTS)
-    obs = [r.observations for r in read if not r.observations.empty]
-    observations = (
-        pd.concat(obs, ignore_index=True) if obs else schemas.empty_frame(schemas.OBSERVATIONS)
-    )
+    observations = observations_frame(row for r in read for row in r.rows)
     claims = schemas.to_frame([c for r in read for c in r.claims], schemas.NARRATIVE_CLAIMS)
     return {
         "observations": observations,

@@ -65,11 +65,12 @@ _BLOCKS = {
     *("form", "fieldset", "figure", "figcaption"),
     *(f"h{n}" for n in range(1, 7)),
 }
-_BREAK = None  # a block boundary in a flow of text pieces
 _SPACES = re.compile(r"\s+")  # str patterns: \s covers \n, \u00a0 (&nbsp;) and \u3000
+_SPAN_DIGITS = re.compile(r"\s*(\d+)")
 _MAX_SPAN = 1000  # HTML caps colspan at 1000; a larger rowspan is cut at the table's end
 _EXCESSIVE_DEPTH = re.compile(r"Excessive depth in document: (\d+)")
 _MAX_CELLS = 1_000_000  # grid slots in one table; beyond this it is not a report's table
+_CELL_TAGS = ("td", "th")
 _Seen = dict  # element → its lines read block by block, for one page
 
 
@@ -85,7 +86,7 @@ def read(path: Path, data: bytes) -> Document:
         hidden.drop_tree()  # keeps the tail text that follows it
     seen: _Seen = {}  # a cell's text is needed twice: for its table and for the page's lines
     tables, errors = _tables(body, seen)
-    lines = _lines(_flow(body, rows_as_lines=True, seen=seen))
+    lines = _lines(body, rows_as_lines=True, seen=seen)
     if not lines:
         raise ReadError("no text in the HTML page")
     return Document(tuple(lines), encoding, "html", tables, errors)
@@ -183,56 +184,53 @@ def _detect(data: bytes) -> tuple[str, str]:
 # --- text flow --------------------------------------------------------------------------------
 
 
-def _flow(
+def _lines(
     root: lxml.html.HtmlElement, rows_as_lines: bool, seen: _Seen | None = None
-) -> list[str | None]:
-    """The text pieces under `root` in document order, `_BREAK` at each block boundary.
+) -> list[str]:
+    """The lines of `root`: the text pieces under it in document order (an element's text, its
+    children's pieces and tails; a comment or processing instruction left over gives its tail
+    only; with `rows_as_lines`, a row without a table inside is one piece), a line ending at
+    each block boundary; whitespace collapsed, empty lines dropped.
 
-    Iterative, so no markup depth can exhaust Python's stack."""
-    flow: list[str | None] = []
-    todo: list = [root]
-    while todo:
-        item = todo.pop()
-        if item is _BREAK or isinstance(item, str):
-            flow.append(item)
-        else:
-            todo.extend(reversed(_expand(item, rows_as_lines, seen)))
-    return flow
+    lxml's walker (C) steps through the tree, so no markup depth can exhaust Python's stack."""
+    lines: list[str] = []
+    current: list[str] = []
 
+    def end_line() -> None:
+        line = _SPACES.sub(" ", "".join(current)).strip()
+        if line:
+            lines.append(line)
+        current.clear()
 
-def _expand(element: lxml.html.HtmlElement, rows_as_lines: bool, seen: _Seen | None) -> list:
-    """One element as the items it stands for: its text, its children and their tails."""
-    if not isinstance(element.tag, str):  # a comment or processing instruction left over
-        return []
-    if rows_as_lines and element.tag == "tr" and element.find(".//table") is None:
-        return [_BREAK, _row_line(element, seen), _BREAK]
-    block = element.tag in _BLOCKS
-    items: list = [_BREAK] if block else []
-    items.append(element.text or "")
-    for child in element:
-        items += [child, child.tail or ""]
-    return [*items, _BREAK] if block else items
-
-
-def _lines(flow: list[str | None]) -> list[str]:
-    """Join the pieces between block boundaries; whitespace collapsed, empty lines dropped."""
-    lines, current = [], []
-    for piece in [*flow, _BREAK]:
-        if piece is _BREAK:
-            line = _SPACES.sub(" ", "".join(current)).strip()
-            lines += [line] if line else []
-            current = []
-        else:
-            current.append(piece)
+    walker = lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    as_line = None  # the row being read as one line (its subtree is skipped)
+    for event, element in walker:
+        if event == "start":
+            if rows_as_lines and element.tag == "tr" and element.find(".//table") is None:
+                end_line()
+                current.append(_row_line(element, seen))
+                end_line()
+                as_line = element
+                walker.skip_subtree()
+                continue
+            if element.tag in _BLOCKS:
+                end_line()
+            current.append(element.text or "")
+            continue
+        if event == "end" and element is not as_line and element.tag in _BLOCKS:
+            end_line()
+        if element is not root:
+            current.append(element.tail or "")
+    end_line()
     return lines
 
 
 def _block_lines(element: lxml.html.HtmlElement, seen: _Seen | None) -> list[str]:
     """The lines of an element read block by block, once per element and page (`seen`)."""
     if seen is None:
-        return _lines(_flow(element, rows_as_lines=False))
+        return _lines(element, rows_as_lines=False)
     if element not in seen:  # keyed by the element: lxml keeps one proxy per node while held
-        seen[element] = _lines(_flow(element, rows_as_lines=False))
+        seen[element] = _lines(element, rows_as_lines=False)
     return seen[element]
 
 
@@ -254,7 +252,7 @@ def _cell_text(cell: lxml.html.HtmlElement, seen: _Seen | None = None) -> str:
 
 
 def _span(cell: lxml.html.HtmlElement, name: str) -> int | None:
-    digits = re.match(r"\s*(\d+)", cell.get(name) or "")
+    digits = _SPAN_DIGITS.match(cell.get(name) or "")
     if not digits:
         return None
     return int(digits.group(1)) if len(digits.group(1)) <= 6 else _MAX_SPAN
@@ -280,7 +278,7 @@ def _slots(rows: list, number: int, seen: _Seen | None) -> dict[tuple[int, int],
     area = 0
     for r, tr in enumerate(rows):
         c = 0
-        for cell in tr.xpath("./td | ./th"):
+        for cell in (child for child in tr if child.tag in _CELL_TAGS):
             while (r, c) in slots:  # a slot taken by a rowspan from above
                 c += 1
             size = _size(cell, len(rows) - r)
