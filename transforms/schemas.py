@@ -7,6 +7,8 @@ them. Types are never inferred at a boundary.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
+from collections.abc import Iterable
 
 import pandas as pd
 import pyarrow as pa
@@ -393,3 +395,15 @@ def records(frame: pd.DataFrame) -> list[dict]:
 def to_frame(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
     """Rows (dicts) → a pandas frame typed by `schema` (no inference)."""
     return pa.Table.from_pylist(rows, schema=schema).to_pandas()
+
+
+def column_lists(frame: pd.DataFrame, names: Iterable[str]) -> list[list]:
+    """The named columns as Python lists: a loop over a frame's string column (pyarrow-backed)
+    costs ~2 µs a value when iterated, ~0.1 µs through `tolist`."""
+    return [frame[n].tolist() for n in names]
+
+
+def named_rows(frame: pd.DataFrame) -> list[tuple]:
+    """The rows as named tuples, as `itertuples(index=False)` gives them, read column-wise."""
+    row = namedtuple("Row", frame.columns, rename=True)
+    return list(map(row._make, zip(*column_lists(frame, frame.columns), strict=True)))

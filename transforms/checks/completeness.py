@@ -20,7 +20,7 @@ import pandas as pd
 
 from transforms.catalogue import Catalogue
 from transforms.checks.evaluations import evaluation_frame
-from transforms.schemas import REPORT_READ
+from transforms.schemas import REPORT_READ, column_lists
 
 CHECK_ID = "table_incomplete"
 _FAMILY = "national"
@@ -104,11 +104,11 @@ def evaluate_completeness(
     coded = observations[observations["indicator"].notna() & observations["breakdown"].notna()]
     found: dict[str, set[tuple[str, str]]] = {}
     for report_id, code, breakdown in zip(
-        coded["report_id"], coded["indicator"], coded["breakdown"], strict=True
+        *column_lists(coded, ["report_id", "indicator", "breakdown"]), strict=True
     ):
         found.setdefault(report_id, set()).add((code, breakdown))
     out = []
-    for report_id in national["report_id"]:
+    for report_id in national["report_id"].tolist():
         cells = found.get(report_id, set())
         missing_3 = _missing_requests(rows, columns, cells)
         missing_4 = [c for c in appeals if (c, "total") not in cells]

@@ -29,7 +29,7 @@ import pandas as pd
 
 from transforms.checks.evaluations import evaluation_frame
 from transforms.checks.identities import value_index
-from transforms.schemas import READ_STATUSES, REPORT_READ
+from transforms.schemas import READ_STATUSES, REPORT_READ, named_rows
 
 _SUFFIX = re.compile(r"(人民政府|政府|管理委员会|管委会|办公室)$")
 
@@ -61,7 +61,7 @@ def _pairs(reports: pd.DataFrame) -> list[tuple]:
     """(earlier, later) report rows (named tuples) of one body in consecutive years."""
     parsed = reports[reports["status"].isin(REPORT_READ) & reports["report_year"].notna()]
     parsed = parsed.assign(key=parsed["body"].map(body_key)).dropna(subset=["key"])
-    rows = list(parsed.itertuples(index=False))
+    rows = named_rows(parsed)
     printed = Counter((r.key, r.report_year) for r in rows)
     by_year = {(r.key, int(r.report_year)): r for r in rows if printed[r.key, r.report_year] == 1}
     return [

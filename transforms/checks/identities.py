@@ -18,7 +18,7 @@ import pandas as pd
 
 from transforms.catalogue import Catalogue, Rule
 from transforms.checks.evaluations import evaluation_frame
-from transforms.schemas import READ_STATUSES, REPORT_READ
+from transforms.schemas import READ_STATUSES, REPORT_READ, column_lists
 
 _TOLERANCE_DIGITS = 6  # 万元 amounts carry up to 6 decimals
 _SHOWN = {"=": ("=", "≠"), "<=": ("≤", ">")}
@@ -147,7 +147,7 @@ def evaluate_rules(
     indicators = coded.groupby("report_id")["indicator"].unique().to_dict()
     rows = []
     parsed = reports[reports["status"].isin(REPORT_READ)]
-    for report_id, template in zip(parsed["report_id"], parsed["template"], strict=True):
+    for report_id, template in zip(*column_lists(parsed, ["report_id", "template"]), strict=True):
         found_breakdowns = sorted(breakdowns.get(report_id, []))
         found_indicators = sorted(indicators.get(report_id, []))
         for rule in catalogue.rules_for(template):

@@ -31,7 +31,7 @@ from transforms.catalogue import Catalogue, NarrativePattern
 from transforms.checks.evaluations import evaluation_frame
 from transforms.checks.identities import fmt_number
 from transforms.extract.readers import Document
-from transforms.schemas import READ_STATUSES
+from transforms.schemas import READ_STATUSES, named_rows
 
 _CLAIM = re.compile(
     r"(?P<pre>约|近|超过|超|逾|多达|将近)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<mult>万|亿)?\s*(?P<post>余|多)?\s*"
@@ -332,10 +332,10 @@ def _phrase_check(claim, values: dict, catalogue: Catalogue) -> dict:
 def _parts_checks(claims: pd.DataFrame) -> list[dict]:
     """The parts listed after 其中 never add up to more than the total stated before."""
     totals: dict[tuple, tuple] = {}
-    for c in claims.itertuples(index=False):
+    for c in named_rows(claims):
         totals.setdefault((c.report_id, c.claim_no), c)  # the first row of a claim, as iloc[0]
     groups: dict[tuple[str, float], list] = {}
-    for claim in claims[claims["part_of"].notna()].itertuples(index=False):
+    for claim in named_rows(claims[claims["part_of"].notna()]):
         groups.setdefault((claim.report_id, claim.part_of), []).append(claim)
     rows = []
     for (report_id, total_no), group in sorted(groups.items(), key=lambda kv: kv[0]):
@@ -371,7 +371,7 @@ def evaluate_narrative(
     values = _values(observations)
     patterns = {(p.pattern_id, " + ".join(p.target)): p for p in catalogue.narrative}
     rows = []
-    for claim in claims[claims["pattern_id"].notna()].itertuples(index=False):
+    for claim in named_rows(claims[claims["pattern_id"].notna()]):
         if claim.kind == "phrase":
             rows.append(_phrase_check(claim, values, catalogue))
             continue

@@ -23,7 +23,7 @@ import re
 import pandas as pd
 
 from transforms.checks.evaluations import evaluation_frame
-from transforms.schemas import REPORT_READ
+from transforms.schemas import REPORT_READ, column_lists
 
 IMPLAUSIBLE = 1e10
 _TOWN = re.compile(r"(?:乡|镇|街道|街道办事处)(?:人民政府)?$")
@@ -66,7 +66,7 @@ def _town_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
     printed = obs[obs["indicator"].str.startswith("proactive.rules.", na=False)]
     rules = _by_report(printed, ["indicator", "value", "locator"])
     out = []
-    for report_id, body in zip(towns["report_id"], towns["body"], strict=True):
+    for report_id, body in zip(*column_lists(towns, ["report_id", "body"]), strict=True):
         if report_id not in rules:
             continue
         bad = [(code, value, at) for code, value, at in rules[report_id] if value > 0]
@@ -94,7 +94,7 @@ def _fee_rows(obs: pd.DataFrame) -> list[dict]:
 
 
 def _year_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
-    years = dict(zip(reports["report_id"], reports["report_year"], strict=True))
+    years = dict(zip(*column_lists(reports, ["report_id", "report_year"]), strict=True))
     printed = obs.assign(
         header_year=obs["column_as_printed"].str.extract(_HEADER_YEAR, expand=False)
     )
