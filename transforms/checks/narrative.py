@@ -119,9 +119,13 @@ def extract_claims(
     prose = _Prose(document)
     patterns = [p for p in catalogue.narrative if p.family == family]
     phrases = [p for p in catalogue.phrases if p.family == family]
+    # most sentences say none of the phrases: one search of them all tells which to try
+    any_phrase = re.compile("|".join(f"(?:{p.phrase})" for p in phrases)) if phrases else None
     claims, said = [], []
     for start, sentence in _sentences(prose.text):
         claims += [_claim(m, sentence, start, patterns) for m in _CLAIM.finditer(sentence)]
+        if any_phrase is None or not any_phrase.search(sentence):
+            continue
         said += [
             (p, sentence.strip()[:_MAX_SENTENCE], start)
             for p in phrases

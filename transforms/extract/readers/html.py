@@ -43,6 +43,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import lxml.etree
@@ -195,13 +196,7 @@ def _lines(
     lxml's walker (C) steps through the tree, so no markup depth can exhaust Python's stack."""
     lines: list[str] = []
     current: list[str] = []
-
-    def end_line() -> None:
-        line = _SPACES.sub(" ", "".join(current)).strip()
-        if line:
-            lines.append(line)
-        current.clear()
-
+    end_line = partial(_end_line, current, lines)
     walker = lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     as_line = None  # the row being read as one line (its subtree is skipped)
     for event, element in walker:
@@ -215,14 +210,24 @@ def _lines(
                 continue
             if element.tag in _BLOCKS:
                 end_line()
-            current.append(element.text or "")
+            if element.text:
+                current.append(element.text)
             continue
         if event == "end" and element is not as_line and element.tag in _BLOCKS:
             end_line()
-        if element is not root:
-            current.append(element.tail or "")
+        if element.tail and element is not root:
+            current.append(element.tail)
     end_line()
     return lines
+
+
+def _end_line(current: list[str], lines: list[str]) -> None:
+    """The pieces read since the last block boundary as one line, unless it is empty."""
+    if current:
+        line = _SPACES.sub(" ", "".join(current)).strip()
+        if line:
+            lines.append(line)
+        current.clear()
 
 
 def _block_lines(element: lxml.html.HtmlElement, seen: _Seen | None) -> list[str]:
