@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import re
 import shutil
 import subprocess
 
@@ -42,11 +43,11 @@ def exported(prefect_api, tmp_path_factory):
         relation = con.sql(f"SELECT * FROM {sheet.view} ORDER BY {sheet.order}")
         views[sheet.view] = (relation.columns, relation.fetchall())
     con.close()
-    return target, views
+    return target, views, curated
 
 
 def test_each_sheet_holds_its_view_exactly(exported):
-    target, views = exported
+    target, views, _ = exported
     book = load_workbook(target)
     assert book.sheetnames == [s.title for s in export.SHEETS]
     labels = export.headers()
@@ -64,7 +65,7 @@ def test_each_sheet_holds_its_view_exactly(exported):
 
 
 def test_every_view_column_has_a_chinese_header(exported):
-    _, views = exported
+    _, views, _ = exported
     labels = export.headers()
     missing = {c for columns, _ in views.values() for c in columns if not labels.get(c)}
     assert missing == set()
@@ -82,7 +83,7 @@ def _same(printed: str, value) -> bool:
 
 @needs_soffice
 def test_libreoffice_opens_the_workbook_and_shows_the_views(exported, tmp_path):
-    target, views = exported
+    target, views, _ = exported
     # every sheet to its own CSV (the last token, -1), values as displayed (the eighth, true)
     options = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     subprocess.run(
@@ -119,3 +120,18 @@ def test_text_excel_cannot_hold_is_marked_not_dropped():
     long = export._cell("x" * 40_000)
     assert len(long) == export.EXCEL_CELL_LIMIT and long.endswith("is in the warehouse)")
     assert export._cell(12.5) == 12.5 and export._cell(None) is None
+
+
+def test_nianbao_sql_prints_a_count_as_a_count_and_an_amount_with_its_decimals(exported, capsys):
+    """On the real warehouse (issue 15, item 6): 10348 requests, 7730.28 万元 of fees."""
+    *_, curated = exported
+    query = (
+        "SELECT value FROM core_indicators WHERE body = '长春市' "
+        "AND indicator = 'requests_received'"
+    )
+    assert main(["sql", query, "--curated", str(curated)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"│\s+10348 │", out) and "10348.0" not in out
+    fees = "SELECT value FROM observations WHERE indicator = 'proactive.fees.amount_10k_yuan'"
+    assert main(["sql", fees, "--curated", str(curated)]) == 0
+    assert re.search(r"│\s+7730\.28 │", capsys.readouterr().out)
