@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from expectations import docs
 from expectations.suites import ExpectationSpec, SuiteSpec
 from transforms import schemas
 from transforms.schemas import to_frame
@@ -45,17 +46,7 @@ def _context(docs_dir: Path | None):
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir is not None:
-        context.add_data_docs_site(
-            site_name="nianbao",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
+        context.add_data_docs_site(site_name="nianbao", site_config=docs.site_config(docs_dir))
     return context
 
 
@@ -275,9 +266,11 @@ class Validator:
         return pa.concat_tables(parts) if parts else CHECKS.empty_table()
 
     def finish(self) -> None:
-        """The Data Docs of every batch validated (none when there is no docs folder)."""
+        """The Data Docs of every batch validated (none when there is no docs folder), made to
+        render offline (`expectations.docs`)."""
         if self.docs_dir is not None and self._checkpoints:
             self.context.build_data_docs(site_names=["nianbao"])
+            docs.localise(self.docs_dir)
 
 
 def validate(

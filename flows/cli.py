@@ -5,6 +5,7 @@
     nianbao sql "SELECT …" [--curated DIR]
     nianbao status [--curated DIR] [--last N]
     nianbao serve [--cron "0 2 * * *"] [--timezone Asia/Shanghai] [--next N]
+    nianbao export --xlsx FILE [--curated DIR]
     nianbao docs [--out docs/warehouse.md]
 
 Exit codes: 0 the run completed (even when reports failed checks: findings are data, not
@@ -136,6 +137,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", default="nightly", help="deployment name (default nightly)")
     serve.add_argument(
         "--next", type=int, default=0, metavar="N", help="print the next N runs and exit"
+    )
+    export = commands.add_parser(
+        "export",
+        help="write the findings, core indicators and report quality as an Excel workbook",
+        description="Open --curated/warehouse.duckdb read-only and write FILE (.xlsx): one "
+        "sheet per view (core_indicators, findings, report_quality) with every row, Chinese "
+        "and English headers, the header rows frozen and filters on. Exit 2 when there is no "
+        "warehouse, 1 when the file cannot be written.",
+    )
+    export.add_argument("--xlsx", required=True, type=Path, metavar="FILE", help="the workbook")
+    export.add_argument(
+        "--curated",
+        default="data/curated",
+        type=Path,
+        help="folder holding warehouse.duckdb (default: data/curated)",
     )
     docs = commands.add_parser(
         "docs",
@@ -293,6 +309,24 @@ def _sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from transforms.store.export import ExportError, export_xlsx
+    from transforms.store.warehouse import WAREHOUSE_NAME
+
+    path = args.curated / WAREHOUSE_NAME
+    if not path.is_file():
+        print(f"nianbao: error: no warehouse at {path}; run `nianbao run` first", file=sys.stderr)
+        return 2
+    try:
+        rows = export_xlsx(path, args.xlsx)
+    except (ExportError, OSError) as exc:
+        print(f"nianbao: the export failed: {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{view} {n}" for view, n in rows.items())
+    print(f"wrote {args.xlsx} (rows: {counts})")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     _prefect_env(verbose=True)
     from flows import schedule
@@ -342,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         "sql": _sql,
         "status": _status,
         "serve": _serve,
+        "export": _export,
         "docs": _docs,
     }
     return commands[args.command](args)

@@ -124,6 +124,13 @@ def render(catalogue: Catalogue) -> str:
         '`nianbao sql "…"`. `observations` holds totals and their parts side by side: never SUM a',
         "whole column, pick indicators.",
         "",
+        "Numbers: `value` is DOUBLE in `observations` and in every view, counts and amounts alike",
+        "(its type is part of this contract). `nianbao sql` and `nianbao export --xlsx` show a",
+        "result column of whole numbers as integers (a count prints as `12`, not `12.0`); a",
+        "column that holds any fraction (an amount such as `12.5` 万元) keeps every decimal, so",
+        "a count in the same column prints `12.0` there. In the duckdb shell write",
+        "`value::BIGINT` for a count (the indicator's unit says which values are counts).",
+        "",
         "## Tables",
         "",
     ]

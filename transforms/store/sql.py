@@ -33,6 +33,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # PRAGMAs that only report on the database or the engine (each verified on DuckDB 2.0).
 READ_PRAGMAS = frozenset(
@@ -222,6 +224,31 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def counts_as_integers(table: pa.Table) -> pa.Table:
+    """`table` with each DOUBLE column whose values are all whole numbers (below 2⁵³, where a
+    DOUBLE is exact) as BIGINT, so that a count prints as 12, not 12.0. A column holding any
+    fraction (an amount such as 12.5 万元), NaN or infinity, or no value at all, stays DOUBLE:
+    nothing is rounded. The warehouse's `value` columns are DOUBLE (docs/warehouse.md); this is
+    how `nianbao sql` shows them."""
+    for index, field in enumerate(table.schema):
+        column = table.column(index)
+        if not pa.types.is_floating(field.type) or column.null_count == len(column):
+            continue
+        whole = pc.and_(pc.equal(pc.floor(column), column), pc.less(pc.abs(column), 2.0**53))
+        if pc.all(whole, skip_nulls=True).as_py():
+            table = table.set_column(index, field.name, column.cast(pa.int64()))
+    return table
+
+
+def _printed(con: duckdb.DuckDBPyConnection, relation: duckdb.DuckDBPyRelation) -> str:
+    """The result as DuckDB prints it, whole-number DOUBLE columns as integers."""
+    if not any(t in ("DOUBLE", "FLOAT") for t in map(str, relation.types)):
+        return str(relation)
+    table = relation.to_arrow_table()
+    shown = counts_as_integers(table)
+    return str(relation) if shown is table else str(con.from_arrow(shown))
+
+
 def run_query(path: Path, sql: str, max_rows: int = 200) -> str:
     """Check `sql` is one read, run it on a locked read-only connection, and return the result
     as a printable table (at most `max_rows` rows; 0 for all).
@@ -234,7 +261,7 @@ def run_query(path: Path, sql: str, max_rows: int = 200) -> str:
         relation = con.sql(_statement_text(sql))
         if relation is None:
             return "(no result)"
-        return str(relation.limit(max_rows) if max_rows else relation)
+        return _printed(con, relation.limit(max_rows) if max_rows else relation)
     except duckdb.PermissionException as exc:
         raise QueryFailed(
             f"{exc} (nianbao sql reads only the warehouse's tables and views; no other file "
