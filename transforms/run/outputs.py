@@ -18,7 +18,10 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
+import math
 import shutil
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -30,7 +33,6 @@ import pyarrow.parquet as pq
 
 from transforms import schemas
 from transforms.checks import crossyear
-from transforms.checks.evaluations import combine
 from transforms.quality.summary import CheckCounts
 from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
 from transforms.run.spool import SOURCE, spool_schema
@@ -39,6 +41,7 @@ from transforms.store import curated, tables
 
 progress = logging.getLogger("nianbao.progress")
 GE_BATCH_ROWS = 400_000  # evaluation (or observation) rows validated per GE batch
+SPAN_GROUP_REPORTS = 20_000  # reports whose cross-year rows are read at once (~25 rows each)
 _OBS_READ = (  # what the observations suite judges, and what its messages name
     *("report_id", "indicator", "breakdown", "value", "value_status"),
     *("label_as_printed", "raw_value", "locator"),
@@ -230,22 +233,36 @@ def stage_values(
     return staged, n_obs
 
 
-def spanning_evaluations(con, observations: Path, reports: pd.DataFrame) -> pd.DataFrame:
+def spanning_evaluations(con, observations: Path, reports: pd.DataFrame) -> Iterator[pd.DataFrame]:
     """Cross-year and conflict evaluations over every report published with values, from the
-    rows of the staged observations these checks read."""
+    rows of the staged observations these checks read: the cross-year ones a group of bodies
+    at a time (`SPAN_GROUP_REPORTS` reports; a body's reports are all in one group, as its
+    pairs are), so that what is held does not grow with the corpus; then the conflicts, which
+    read the reports only."""
     live = reports[reports["status"].isin(REPORT_READ)]
+    n_groups = max(1, math.ceil(len(live) / SPAN_GROUP_REPORTS))
+    keys = live["body"].map(crossyear.body_key, na_action="ignore")
+    group = keys.map(lambda key: zlib.crc32(key.encode("utf-8")) % n_groups, na_action="ignore")
     codes = ", ".join("'" + c + "'" for c in crossyear.NEEDED_INDICATORS)
     cols = ", ".join(f'"{c}"' for c in crossyear.NEEDED_COLUMNS)
     files = tables.parquet_list([observations])
     sql = (
         f"SELECT {cols} FROM read_parquet({files}, file_row_number = true) "
-        f"WHERE indicator IN ({codes}) OR breakdown = '{crossyear.CUMULATIVE}' "
+        "WHERE report_id IN (SELECT v FROM span_ids) "
+        f"AND (indicator IN ({codes}) OR breakdown = '{crossyear.CUMULATIVE}' "
         f"OR (breakdown = '{crossyear.YEAR}' AND report_id IN (SELECT report_id FROM "
-        f"read_parquet({files}) WHERE breakdown = '{crossyear.CUMULATIVE}')) "
+        f"read_parquet({files}) WHERE breakdown = '{crossyear.CUMULATIVE}'))) "
         "ORDER BY file_row_number"  # the table's order: a cell printed twice, the last counts
     )
-    needed = con.sql(sql).to_arrow_table().to_pandas()
-    return combine(crossyear.evaluate_cross_year(live, needed), crossyear.evaluate_conflicts(live))
+    for g in range(n_groups):
+        members = live[group.eq(g).fillna(False).astype(bool)]  # no body: never paired
+        if members.empty:
+            continue
+        _registered(con, "span_ids", members["report_id"])
+        needed = con.sql(sql).to_arrow_table().to_pandas()
+        yield crossyear.evaluate_cross_year(members, needed)
+        del needed
+    yield crossyear.evaluate_conflicts(live)
 
 
 def stage_checks(
@@ -325,7 +342,11 @@ def check_and_stage(
     try:
         progress.info("checking identities across reports (cross-year, conflicts)")
         spanning = spanning_evaluations(ws.con, staged["observations"], assembled.reports)
-        _write_checks(ws.dir, "~spanning", validator.check({"evaluations": spanning}))
+        for i, evaluations in enumerate(spanning):
+            _write_checks(
+                ws.dir, f"~spanning{i:04d}", validator.check({"evaluations": evaluations})
+            )
+            release_memory()
         validator.finish()
         progress.info("writing Parquet: check results")
         staged["check_results"] = stage_checks(

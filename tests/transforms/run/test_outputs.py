@@ -33,7 +33,7 @@ from transforms.checks.evaluations import combine
 from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
-from transforms.run import spool
+from transforms.run import outputs, spool
 from transforms.run.incremental import canonical, ingest_files
 from transforms.run.ingest import discover
 from transforms.schemas import REPORT_READ
@@ -130,12 +130,17 @@ def test_the_corpus_is_read_in_batches_of_several_files(corpus):
     assert len(groups) < len(paths) and max(len(g.paths) for g in groups) > 1
 
 
-@pytest.mark.parametrize("rows_per_sort", [tables.ROWS_PER_SORT, 2_000])
+@pytest.mark.parametrize(
+    ("rows_per_sort", "span_group"),
+    [(tables.ROWS_PER_SORT, outputs.SPAN_GROUP_REPORTS), (2_000, 7)],
+)
 def test_a_streamed_run_gives_the_tables_of_the_in_memory_path(
-    prefect_api, corpus, tmp_path, monkeypatch, rows_per_sort
+    prefect_api, corpus, tmp_path, monkeypatch, rows_per_sort, span_group
 ):
-    """Also with each table sorted in many report-id ranges, as a large corpus is."""
+    """Also with each table sorted in many report-id ranges, and the cross-year checks read
+    in many groups of bodies, as a large corpus is."""
     monkeypatch.setattr(tables, "ROWS_PER_SORT", rows_per_sort)
+    monkeypatch.setattr(outputs, "SPAN_GROUP_REPORTS", span_group)
     expected = reference(corpus)
     assert expected["check_results"]["passed"].eq(False).sum() > 20  # defects are found
     assert (expected["check_results"]["kind"] == "cross_year").any()
