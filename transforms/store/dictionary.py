@@ -113,6 +113,25 @@ def _catalogue_section(catalogue: Catalogue) -> list[str]:
     ]
 
 
+def _core_section(catalogue: Catalogue) -> list[str]:
+    out = [
+        "## Core indicators",
+        "",
+        "The harmonised codes of `core_indicators`, from `transforms/catalogue/core_indicators.csv`"
+        " and `core_map.csv`; the comparability notes are also in",
+        "`core_indicator_map.comparability`. A template not listed under *mapped for* prints no",
+        "such figure: `core_indicators` has no row for it in that template's reports.",
+        "",
+        "| code | label | unit | mapped for | comparability |",
+        "|---|---|---|---|---|",
+    ]
+    for c in catalogue.core_indicators:
+        mapped = ", ".join(f"`{t}`" for t in catalogue.core_templates(c.code))
+        cells = (f"`{c.code}`", f"{c.label_en} ({c.label_zh})", c.unit, mapped, c.comparability)
+        out.append("| " + " | ".join(text.replace("|", "/") for text in cells) + " |")
+    return [*out, ""]
+
+
 def render(catalogue: Catalogue) -> str:
     """docs/warehouse.md, generated (`nianbao docs`)."""
     lines = [
@@ -132,6 +151,7 @@ def render(catalogue: Catalogue) -> str:
     lines += ["## Views", ""]
     for name in VIEWS:
         lines += _view_section(name)
+    lines += _core_section(catalogue)
     lines += _catalogue_section(catalogue)
     lines += ["## Questions analysts ask, answered in SQL", ""]
     for number, (question, sql) in enumerate(QUESTIONS, start=1):
