@@ -74,6 +74,13 @@ FROM appeals ORDER BY body, report_year;""",
        ambiguous_cells, unmapped_labels
 FROM report_quality ORDER BY checks_failed DESC, source_file;""",
     ),
+    (
+        "Which core indicators compare across the template eras, and with what caveats?",
+        """SELECT core_indicator, any_value(unit) AS unit,
+       string_agg(DISTINCT template, ', ' ORDER BY template) AS templates,
+       any_value(comparability) AS comparability
+FROM core_indicator_map GROUP BY core_indicator ORDER BY core_indicator;""",
+    ),
 )
 
 
@@ -117,10 +124,12 @@ def _core_section(catalogue: Catalogue) -> list[str]:
     out = [
         "## Core indicators",
         "",
-        "The harmonised codes of `core_indicators`, from `transforms/catalogue/core_indicators.csv`"
-        " and `core_map.csv`; the comparability notes are also in",
+        "The harmonised codes of `core_indicators` (`transforms/catalogue/core_indicators.csv`",
+        "and `core_map.csv`), with what differs between the template eras, also in",
         "`core_indicator_map.comparability`. A template not listed under *mapped for* prints no",
-        "such figure: `core_indicators` has no row for it in that template's reports.",
+        "such figure: `core_indicators` has no row for it in that template's reports. A mapped",
+        "indicator is NULL where a part is blank, ambiguous or not printed (a department's table",
+        "without a 规章 row).",
         "",
         "| code | label | unit | mapped for | comparability |",
         "|---|---|---|---|---|",
