@@ -265,13 +265,30 @@ RULES = _schema(
 
 CORE_INDICATOR_MAP = _schema(
     "How each harmonised core indicator is computed per template: the sum of these indicator "
-    "values (NULL if any part is missing or blank).",
+    "values (NULL if any part is missing or blank), with what differs between eras. A template "
+    "with no row for a core indicator does not print it (core_indicators has no row for it).",
     _f("core_indicator", pa.string(), "Harmonised code (core_indicators.indicator).", False),
-    _f("template", pa.string(), "Template family.", False),
+    _f("template", pa.string(), "Template (reports.template).", False),
+    _f(
+        "variant",
+        pa.int32(),
+        "Which sum of this template's form (1, 2 …): a form printed in more than one layout "
+        "has a sum for each, and core_indicators uses the first whose every part was printed.",
+        False,
+    ),
     _f("indicator", pa.string(), "Indicator code summed into it.", False),
     _f("breakdown", pa.string(), "Breakdown of that indicator.", False),
     _f("label_en", pa.string(), "English label of the core indicator.", False),
     _f("label_zh", pa.string(), "Chinese label of the core indicator.", False),
+    _f("unit", pa.string(), "Unit of the core indicator's values.", False),
+    _f("description", pa.string(), "What the core indicator counts.", False),
+    _f(
+        "comparability",
+        pa.string(),
+        "What differs between the template eras (pre-2019 provincial forms, the 2019 national "
+        "form, its 2021 revision) and where the form prints no such figure.",
+        False,
+    ),
 )
 
 _TIME = pa.timestamp("us", tz="UTC")

@@ -16,6 +16,8 @@ def integrity_problems(cat: Catalogue) -> list[str]:
         + _alias_problems(cat)
         + _narrative_problems(cat)
         + _check_problems(cat)
+        + _core_map_problems(cat)
+        + _core_coverage_problems(cat)
     )
 
 
@@ -84,7 +86,7 @@ def _reference_problems(cat: Catalogue) -> list[str]:
     out += _unknown("alias", cat.aliases, "indicator", codes)
     out += _unknown("core map", cat.core_map, "indicator", codes)
     out += _unknown("core map", cat.core_map, "core_indicator", cores)
-    out += _unknown("core map", cat.core_map, "template", families)
+    out += _unknown("core map", cat.core_map, "template", families | _template_ids(cat))
     out += _unknown("columns", cat.columns, "template", families)
     out += _unknown("rule", cat.rules, "template", families)
     out += _unknown("positional", cat.positions, "indicator", codes)
@@ -110,12 +112,17 @@ def _rule_problems(cat: Catalogue) -> list[str]:
     return out
 
 
-def _reachable(cat: Catalogue) -> set[str]:
-    """Indicator codes some printed label, header or position can produce."""
+def _proactive_codes(cat: Catalogue) -> set[str]:
+    """Codes a national table 二 row label and column header can produce."""
     items = {(h.template, h.code) for h in cat.proactive if h.kind == "item"}
     measures = {(h.template, h.code) for h in cat.proactive if h.kind == "measure"}
-    proactive = {f"proactive.{i}.{m}" for t, i in items for u, m in measures if t == u}
-    return {a.indicator for a in cat.aliases} | {p.indicator for p in cat.positions} | proactive
+    return {f"proactive.{i}.{m}" for t, i in items for u, m in measures if t == u}
+
+
+def _reachable(cat: Catalogue) -> set[str]:
+    """Indicator codes some printed label, header or position can produce."""
+    positions = {p.indicator for p in cat.positions}
+    return {a.indicator for a in cat.aliases} | positions | _proactive_codes(cat)
 
 
 def _alias_problems(cat: Catalogue) -> list[str]:
@@ -127,4 +134,78 @@ def _alias_problems(cat: Catalogue) -> list[str]:
         for i in cat.indicators
         if i.code not in reachable
     ]
+    return out
+
+
+def _template_ids(cat: Catalogue) -> set[str]:
+    return {t.template for t in cat.templates}
+
+
+def _breakdowns(cat: Catalogue, code: str, single: set[str]) -> set[str]:
+    """The breakdowns an indicator's values can carry: those of its family's printed columns,
+    or only `total` for a value read by position (table 四) or from table 二 (`single`)."""
+    if code in single:
+        return {"total"}
+    return {c.breakdown for c in cat.columns if c.template == cat.indicator(code).template}
+
+
+def _core_map_problems(cat: Catalogue) -> list[str]:
+    """core_map.csv: every part is a value the template can print (an indicator of its family,
+    with a breakdown that indicator has), a variant number, and no part twice."""
+    single = {p.indicator for p in cat.positions} | _proactive_codes(cat)
+    keys = [
+        (m.core_indicator, m.template, m.variant, m.indicator, m.breakdown) for m in cat.core_map
+    ]
+    out = [f"core map row twice: {k}" for k in sorted(_duplicates(keys))]
+    for m in cat.core_map:
+        where = f"core map {m.core_indicator} ({m.template}, variant {m.variant})"
+        if m.variant < 1:
+            out.append(f"{where}: variant must be 1 or more")
+        if m.indicator not in cat.codes:
+            continue  # reported by _reference_problems
+        family = cat.indicator(m.indicator).template
+        if family != cat.family(m.template):
+            out.append(f"{where}: {m.indicator} is an indicator of {family}, not of {m.template}")
+        known = _breakdowns(cat, m.indicator, single)
+        if m.breakdown not in known:
+            out.append(f"{where}: {m.indicator} has no breakdown {m.breakdown!r} ({sorted(known)})")
+    return out
+
+
+def _mapped_templates(cat: Catalogue, code: str) -> list[str]:
+    """The templates a core indicator is mapped for, once per template or family it is mapped
+    to (a family counts for each of its templates; a template mapped twice appears twice)."""
+    rows = {m.template for m in cat.core_map if m.core_indicator == code}
+    return [t.template for t in cat.templates for r in rows if r in (t.template, t.family)]
+
+
+def _core_coverage_problems(cat: Catalogue) -> list[str]:
+    """core_indicators.csv: a comparability note for each, and each mapped for every template
+    with indicators of its own, unless listed in `absent_from` (its form has no such figure):
+    a mapping never goes missing for a template silently, nor is given twice."""
+    families = {i.template for i in cat.indicators}
+    required = {t.template for t in cat.templates if t.family in families}
+    out = []
+    for c in cat.core_indicators:
+        mapped = _mapped_templates(cat, c.code)
+        absent = set(c.absent_from)
+        out += [
+            f"core indicator {c.code}: absent_from names unknown template {t!r}"
+            for t in sorted(absent - _template_ids(cat))
+        ]
+        out += [
+            f"core indicator {c.code}: mapped for {t} by a family and a template row"
+            for t in sorted(_duplicates(mapped))
+        ]
+        out += [
+            f"core indicator {c.code}: mapped for {t} and listed absent from it"
+            for t in sorted(absent & set(mapped))
+        ]
+        out += [
+            f"core indicator {c.code}: not mapped for {t} (map it, or list {t} in "
+            "absent_from when its form prints no such figure)"
+            for t in sorted(required - absent - set(mapped))
+        ]
+        if not c.comparability:
+            out.append(f"core indicator {c.code}: needs a comparability note")
     return out

@@ -66,8 +66,14 @@ def load(folder: Path = HERE) -> Catalogue:
             Rule(**{**r, "left": _terms(r["left"]), "right": _terms(r["right"])})
             for r in _rows("rules.csv", folder)
         ),
-        core_indicators=tuple(CoreIndicator(**r) for r in _rows("core_indicators.csv", folder)),
-        core_map=tuple(CoreMapping(**r) for r in _rows("core_map.csv", folder)),
+        core_indicators=tuple(
+            CoreIndicator(**{**r, "absent_from": tuple(r["absent_from"].split())})
+            for r in _rows("core_indicators.csv", folder)
+        ),
+        core_map=tuple(
+            CoreMapping(**{**r, "variant": int(r["variant"])})
+            for r in _rows("core_map.csv", folder)
+        ),
         columns=tuple(ColumnMapping(**r) for r in _rows("columns.csv", folder)),
         proactive=tuple(
             ProactiveHeader(**{**r, "label": normalise_label(r["label"])})

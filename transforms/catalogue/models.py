@@ -84,16 +84,30 @@ class Rule:
 
 @dataclass(frozen=True)
 class CoreIndicator:
+    """A harmonised indicator (core_indicators.csv): what it counts, what differs between the
+    template eras (`comparability`), and the templates whose form prints no such figure
+    (`absent_from`): every other template with indicators of its own must map it."""
+
     code: str
     label_zh: str
     label_en: str
+    unit: str
     description: str
+    comparability: str
+    absent_from: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class CoreMapping:
+    """One printed value summed into a core indicator for a template (or a whole family).
+
+    The rows of one (core_indicator, template, variant) are summed; a template may have
+    several variants where its form is printed in more than one layout (（六） in one row or
+    three): the core_indicators view uses the first variant whose every part was printed."""
+
     core_indicator: str
-    template: str
+    template: str  # a template, or a family (then every template of it)
+    variant: int
     indicator: str
     breakdown: str
 
@@ -207,6 +221,12 @@ class Catalogue:
 
     def indicator(self, code: str) -> Indicator:
         return self._by_code[code]
+
+    def core_templates(self, code: str) -> tuple[str, ...]:
+        """The templates a core indicator is mapped for (a family's row maps each of its
+        templates), in templates.csv order."""
+        rows = {m.template for m in self.core_map if m.core_indicator == code}
+        return tuple(t.template for t in self.templates if rows & {t.template, t.family})
 
     def checks_of(self, suite: str) -> tuple[Check, ...]:
         """The checks.csv rows judged by one suite, in file order."""

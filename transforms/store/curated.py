@@ -124,6 +124,9 @@ def stamp(path: Path) -> str | None:
     return value.decode() if value else None
 
 
+_CORE_NOTES = ("label_en", "label_zh", "unit", "description", "comparability")
+
+
 def catalogue_frames(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
     """The catalogue as the frames of the indicators, rules and core_indicator_map tables."""
     core = {c.code: c for c in catalogue.core_indicators}
@@ -135,12 +138,11 @@ def catalogue_frames(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
         {
             **asdict(m),
             "template": t.template,
-            "label_en": core[m.core_indicator].label_en,
-            "label_zh": core[m.core_indicator].label_zh,
+            **{k: getattr(core[m.core_indicator], k) for k in _CORE_NOTES},
         }
         for m in catalogue.core_map
         for t in catalogue.templates
-        if t.family == m.template
+        if m.template in (t.template, t.family)
     ]
     return {
         "indicators": to_frame([asdict(i) for i in catalogue.indicators], schemas.INDICATORS),

@@ -74,6 +74,13 @@ FROM appeals ORDER BY body, report_year;""",
        ambiguous_cells, unmapped_labels
 FROM report_quality ORDER BY checks_failed DESC, source_file;""",
     ),
+    (
+        "Which core indicators compare across the template eras, and with what caveats?",
+        """SELECT core_indicator, any_value(unit) AS unit,
+       string_agg(DISTINCT template, ', ' ORDER BY template) AS templates,
+       any_value(comparability) AS comparability
+FROM core_indicator_map GROUP BY core_indicator ORDER BY core_indicator;""",
+    ),
 )
 
 
@@ -113,6 +120,27 @@ def _catalogue_section(catalogue: Catalogue) -> list[str]:
     ]
 
 
+def _core_section(catalogue: Catalogue) -> list[str]:
+    out = [
+        "## Core indicators",
+        "",
+        "The harmonised codes of `core_indicators` (`transforms/catalogue/core_indicators.csv`",
+        "and `core_map.csv`), with what differs between the template eras, also in",
+        "`core_indicator_map.comparability`. A template not listed under *mapped for* prints no",
+        "such figure: `core_indicators` has no row for it in that template's reports. A mapped",
+        "indicator is NULL where a part is blank, ambiguous or not printed (a department's table",
+        "without a 规章 row).",
+        "",
+        "| code | label | unit | mapped for | comparability |",
+        "|---|---|---|---|---|",
+    ]
+    for c in catalogue.core_indicators:
+        mapped = ", ".join(f"`{t}`" for t in catalogue.core_templates(c.code))
+        cells = (f"`{c.code}`", f"{c.label_en} ({c.label_zh})", c.unit, mapped, c.comparability)
+        out.append("| " + " | ".join(text.replace("|", "/") for text in cells) + " |")
+    return [*out, ""]
+
+
 def render(catalogue: Catalogue) -> str:
     """docs/warehouse.md, generated (`nianbao docs`)."""
     lines = [
@@ -139,6 +167,7 @@ def render(catalogue: Catalogue) -> str:
     lines += ["## Views", ""]
     for name in VIEWS:
         lines += _view_section(name)
+    lines += _core_section(catalogue)
     lines += _catalogue_section(catalogue)
     lines += ["## Questions analysts ask, answered in SQL", ""]
     for number, (question, sql) in enumerate(QUESTIONS, start=1):
