@@ -148,8 +148,9 @@ def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> Held:
 def check(run: Run, ws: outputs.Workspace, previous, assembled):
     """Great Expectations over the spool, then the tables staged beside their names (nothing
     is published until `publish_warehouse`); the checks spanning reports on the way."""
-    validator = Validator(all_suites(catalogue_module.default()), run.curated / "data_docs")
-    return Held(outputs.check_and_stage(ws, validator, previous, assembled))
+    catalogue = catalogue_module.default()
+    validator = Validator(all_suites(catalogue), run.curated / "data_docs")
+    return Held(outputs.check_and_stage(ws, validator, previous, assembled, catalogue))
 
 
 @task(cache_policy=NO_CACHE)

@@ -262,9 +262,6 @@ def _indicator_codes() -> set[str]:
         return {row["code"] for row in csv.DictReader(f)}
 
 
-@pytest.mark.xfail(
-    strict=False, reason="13 codes are still spelled out in checks and the national parsers (to do)"
-)
 def test_indicator_codes_are_spelled_only_in_the_catalogue():
     codes = _indicator_codes()
     offenders = [

@@ -36,10 +36,10 @@ def _read_back(out: Path) -> dict:
     reports, obs, claims = ingest_files(discover(raw), raw, cat)
     evaluations = combine(
         evaluate_rules(obs, reports, cat),
-        evaluate_semantic(obs, reports),
+        evaluate_semantic(obs, reports, cat),
         evaluate_completeness(obs, reports, cat),
         evaluate_narrative(claims, obs, cat),
-        evaluate_cross_year(reports, obs),
+        evaluate_cross_year(reports, obs, cat),
     )
     files = dict(zip(reports["report_id"], reports["source_file"], strict=True))
     obs = obs.assign(file=obs["report_id"].map(files))

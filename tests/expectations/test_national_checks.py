@@ -58,7 +58,7 @@ BREAKS = {
 def _checks(reports, obs, tmp_path, claims=None) -> pd.DataFrame:
     cat = default()
     narrative = evaluate_narrative(claims, obs, cat) if claims is not None else obs.iloc[:0]
-    evaluations = [evaluate_rules(obs, reports, cat), evaluate_semantic(obs, reports)]
+    evaluations = [evaluate_rules(obs, reports, cat), evaluate_semantic(obs, reports, cat)]
     frames = {
         "evaluations": combine(*evaluations, *([narrative] if claims is not None else [])),
         "observations": obs,

@@ -23,7 +23,7 @@ def test_an_absurd_count_fails_semantic_plausible_value_for_its_report(tmp_path,
     (raw / "absurd.txt").write_text(mutate_lines(seed_text, {TRAINING: absurd}), encoding="utf-8")
     cat = default()
     reports, obs, _ = ingest_files(sorted(raw.iterdir()), raw, cat)
-    evaluations = combine(evaluate_rules(obs, reports, cat), evaluate_semantic(obs, reports))
+    evaluations = combine(evaluate_rules(obs, reports, cat), evaluate_semantic(obs, reports, cat))
     checks = validate({"evaluations": evaluations}, (identity_suite(cat),), None)
     names = dict(zip(reports["report_id"], reports["source_file"], strict=True))
     failed = checks[checks["passed"].eq(False)].assign(file=lambda f: f["report_id"].map(names))

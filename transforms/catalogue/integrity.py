@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from transforms.catalogue.models import CHECK_SUITES, RULE_OPS, SEVERITIES, Catalogue
+from transforms.catalogue.models import CHECK_SUITES, ROLES, RULE_OPS, SEVERITIES, Catalogue
 
 
 def integrity_problems(cat: Catalogue) -> list[str]:
@@ -18,7 +18,19 @@ def integrity_problems(cat: Catalogue) -> list[str]:
         + _check_problems(cat)
         + _core_map_problems(cat)
         + _core_coverage_problems(cat)
+        + _role_problems(cat)
     )
+
+
+def _role_problems(cat: Catalogue) -> list[str]:
+    """roles.csv: every role the code asks for is there, and names known indicators only."""
+    known = {i.code for i in cat.indicators}
+    out = [f"role {r!r} is missing from roles.csv" for r in ROLES if not cat.role(r)]
+    out += [
+        f"role {r.role!r}: unknown indicator {r.code}" for r in cat.roles if r.code not in known
+    ]
+    out += [f"role {r.role!r} is not one the code knows" for r in cat.roles if r.role not in ROLES]
+    return out
 
 
 def _check_problems(cat: Catalogue) -> list[str]:

@@ -22,6 +22,7 @@ from transforms.catalogue.models import (
     PhrasePattern,
     Position,
     ProactiveHeader,
+    Role,
     Rule,
     Template,
 )
@@ -92,6 +93,7 @@ def load(folder: Path = HERE) -> Catalogue:
             for r in _rows("narrative_phrases.csv", folder)
         ),
         checks=tuple(Check(**r) for r in _rows("checks.csv", folder)),
+        roles=tuple(Role(**r) for r in _rows("roles.csv", folder)),
         digest=_digest(folder),
     )
     problems = integrity_problems(cat)

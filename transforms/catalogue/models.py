@@ -187,6 +187,21 @@ class Check:
     label: str
 
 
+@dataclass(frozen=True)
+class Role:
+    """An indicator that code treats specially (roles.csv): the checks and parsers ask the
+    catalogue for a role's codes (`Catalogue.role`) instead of spelling them."""
+
+    role: str
+    code: str
+    description: str
+
+
+# Every role the code asks for: the integrity check requires each in roles.csv.
+ROLES = (
+    *("new_received", "carried_over", "completed", "carried_forward"),
+    *("other_one_row", "other_three_rows", "fees_10k_yuan"),
+)
 CHECK_SUITES = ("identities", "observations", "reports")
 SEVERITIES = ("error", "warning")
 
@@ -205,6 +220,7 @@ class Catalogue:
     narrative: tuple[NarrativePattern, ...] = ()
     phrases: tuple[PhrasePattern, ...] = ()
     checks: tuple[Check, ...] = ()
+    roles: tuple[Role, ...] = ()
     digest: str = ""  # SHA-256 of the CSVs: a changed catalogue re-reads every report
 
     # Lookups run once per printed cell (hundreds per report, millions per run): the catalogue
@@ -235,6 +251,22 @@ class Catalogue:
     @cached_property
     def _by_code(self) -> dict[str, Indicator]:
         return {i.code: i for i in self.indicators}
+
+    @cached_property
+    def _roles(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        for r in self.roles:
+            found[r.role] = (*found.get(r.role, ()), r.code)
+        return found
+
+    def role(self, name: str) -> tuple[str, ...]:
+        """The indicator codes of a role (roles.csv), in file order; () for an unknown role."""
+        return self._roles.get(name, ())
+
+    def role_code(self, name: str) -> str:
+        """The one indicator code of a single-code role."""
+        (code,) = self.role(name)
+        return code
 
     @cached_property
     def _families(self) -> dict[str, str]:

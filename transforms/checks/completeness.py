@@ -27,9 +27,6 @@ _FAMILY = "national"
 _REQUESTS, _APPEALS = "requests.", "appeals."
 _WHOLE_TABLE_3 = 23  # rows of table 三 in the one-row （六） shape
 _APPEAL_CELLS = 15
-_ONE_ROW_OTHER = "requests.other"  # （六）其他处理, one-row form
-_THREE_ROW_OTHER = ("requests.other_overdue_correction", "requests.other_overdue_fee",
-                    "requests.other_other")  # fmt: skip
 
 
 def _form(catalogue: Catalogue) -> tuple[list[str], list[str], list[str]]:
@@ -40,18 +37,21 @@ def _form(catalogue: Catalogue) -> tuple[list[str], list[str], list[str]]:
     return rows, columns, [c for c in codes if c.startswith(_APPEALS)]
 
 
-def _expected_rows(rows: list[str], printed: set[str]) -> list[str]:
+def _expected_rows(rows: list[str], printed: set[str], catalogue: Catalogue) -> list[str]:
     """The form's rows with （六） in the shape the report printed (three rows when neither)."""
-    if _ONE_ROW_OTHER in printed and not printed.intersection(_THREE_ROW_OTHER):
-        return [r for r in rows if r not in _THREE_ROW_OTHER]
-    return [r for r in rows if r != _ONE_ROW_OTHER]
+    one_row, three_rows = catalogue.role_code("other_one_row"), catalogue.role("other_three_rows")
+    if one_row in printed and not printed.intersection(three_rows):
+        return [r for r in rows if r not in three_rows]
+    return [r for r in rows if r != one_row]
 
 
-def _missing_requests(rows, columns, found: set[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+def _missing_requests(
+    rows, columns, found: set[tuple[str, str]], catalogue: Catalogue
+) -> list[tuple[str, list[str]]]:
     """(row, the breakdowns of it not found) for every row of table 三 that lacks a cell."""
     printed = {code for code, _ in found}
     out = []
-    for row in _expected_rows(rows, printed):
+    for row in _expected_rows(rows, printed, catalogue):
         absent = [b for b in columns if (row, b) not in found]
         if absent:
             out.append((row, absent))
@@ -110,7 +110,7 @@ def evaluate_completeness(
     out = []
     for report_id in national["report_id"].tolist():
         cells = found.get(report_id, set())
-        missing_3 = _missing_requests(rows, columns, cells)
+        missing_3 = _missing_requests(rows, columns, cells, catalogue)
         missing_4 = [c for c in appeals if (c, "total") not in cells]
         n_missing = sum(len(absent) for _, absent in missing_3) + len(missing_4)
         message = (

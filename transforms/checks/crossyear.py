@@ -27,6 +27,7 @@ from collections import Counter
 
 import pandas as pd
 
+from transforms.catalogue import Catalogue
 from transforms.checks.evaluations import evaluation_frame
 from transforms.checks.identities import value_index
 from transforms.schemas import READ_STATUSES, REPORT_READ, named_rows
@@ -34,17 +35,25 @@ from transforms.schemas import READ_STATUSES, REPORT_READ, named_rows
 _SUFFIX = re.compile(r"(人民政府|政府|管理委员会|管委会|办公室)$")
 
 
-# The observations these checks read: a run that holds none in memory loads only these rows,
-# for every report (`transforms.run.outputs.spanning_evaluations`): cells of these indicators,
-# cumulative cells, and the year cells of the reports that print a cumulative column.
-CARRIED = ("requests.carried_over", "requests.carried_forward")
 IN_FORCE_ITEMS = ("rules", "normative_docs")
 IN_FORCE = tuple(
     f"proactive.{item}.{m}" for item in IN_FORCE_ITEMS for m in ("in_force", "issued", "repealed")
 )
-NEEDED_INDICATORS = CARRIED + IN_FORCE
 CUMULATIVE, YEAR = "cumulative", "year"
 NEEDED_COLUMNS = ("report_id", "indicator", "breakdown", "value", "value_status", "locator")
+
+
+def carried(catalogue: Catalogue) -> tuple[str, str]:
+    """(上年结转, 结转下年度): this year's carried-over against last year's carried-forward."""
+    return catalogue.role_code("carried_over"), catalogue.role_code("carried_forward")
+
+
+def needed_indicators(catalogue: Catalogue) -> tuple[str, ...]:
+    """The observations these checks read: a run that holds none in memory loads only these
+    rows, for every report (`transforms.run.outputs.spanning_evaluations`): cells of these
+    indicators, cumulative cells, and the year cells of the reports that print a cumulative
+    column."""
+    return carried(catalogue) + IN_FORCE
 
 
 def body_key(body: str | None) -> str | None:
@@ -104,11 +113,11 @@ def _getter(observations: pd.DataFrame):
     return get
 
 
-def _carry_over(get, columns, earlier, later) -> list[dict]:
+def _carry_over(get, codes: tuple[str, str], columns, earlier, later) -> list[dict]:
     out = []
     for column in columns:
-        now, at_now = get(later.report_id, CARRIED[0], column)
-        before, at_before = get(earlier.report_id, CARRIED[1], column)
+        now, at_now = get(later.report_id, codes[0], column)
+        before, at_before = get(earlier.report_id, codes[1], column)
         if at_now is None and at_before is None:
             continue
         message = f"上年结转 {now:g} vs 上年报告结转下年度 {before:g}"
@@ -181,15 +190,18 @@ def _cumulative(get, codes: list[str], earlier, later) -> list[dict]:
     return out
 
 
-def evaluate_cross_year(reports: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
+def evaluate_cross_year(
+    reports: pd.DataFrame, observations: pd.DataFrame, catalogue: Catalogue
+) -> pd.DataFrame:
     """Evaluation rows for every pair of consecutive-year reports of one body."""
     get = _getter(observations)
-    carried = observations["indicator"].isin(list(CARRIED))
-    columns = list(dict.fromkeys(observations.loc[carried, "breakdown"].dropna()))  # as printed
+    codes = carried(catalogue)
+    printed = observations["indicator"].isin(list(codes))
+    columns = list(dict.fromkeys(observations.loc[printed, "breakdown"].dropna()))  # as printed
     cumulative = _cumulative_codes(observations)
     rows = []
     for earlier, later in _pairs(reports):
-        rows += _carry_over(get, columns, earlier, later) + _in_force(get, earlier, later)
+        rows += _carry_over(get, codes, columns, earlier, later) + _in_force(get, earlier, later)
         rows += _cumulative(get, cumulative.get(later.report_id, []), earlier, later)
     return evaluation_frame(rows)
 

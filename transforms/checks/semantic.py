@@ -22,12 +22,12 @@ import re
 
 import pandas as pd
 
+from transforms.catalogue import Catalogue
 from transforms.checks.evaluations import evaluation_frame
 from transforms.schemas import REPORT_READ, column_lists
 
 IMPLAUSIBLE = 1e10
 _TOWN = re.compile(r"(?:乡|镇|街道|街道办事处)(?:人民政府)?$")
-_FEES = "proactive.fees.amount_10k_yuan"
 _HEADER_YEAR = r"((?:19|20)\d\d)\s*年"
 _SHOWN = 5  # offending cells named in a message
 
@@ -78,8 +78,8 @@ def _town_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _fee_rows(obs: pd.DataFrame) -> list[dict]:
-    fees = obs[obs["indicator"] == _FEES]
+def _fee_rows(obs: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
+    fees = obs[obs["indicator"] == catalogue.role_code("fees_10k_yuan")]
     printed = fees["raw_value"].str.replace(r"\s", "", regex=True)
     fees = fees.assign(_yuan=printed.str.contains("元") & ~printed.str.contains("万元"))
     out = []
@@ -127,12 +127,14 @@ def _implausible_rows(obs: pd.DataFrame) -> list[dict]:
     return out
 
 
-def evaluate_semantic(observations: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+def evaluate_semantic(
+    observations: pd.DataFrame, reports: pd.DataFrame, catalogue: Catalogue
+) -> pd.DataFrame:
     """One row per applicable semantic check per report."""
     parsed = reports[reports["status"].isin(REPORT_READ)]
     rows = (
         _town_rows(observations, parsed)
-        + _fee_rows(observations)
+        + _fee_rows(observations, catalogue)
         + _year_rows(observations, parsed)
         + _implausible_rows(observations[observations["report_id"].isin(parsed["report_id"])])
     )

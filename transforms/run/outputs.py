@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms import schemas
+from transforms.catalogue import Catalogue
 from transforms.checks import crossyear
 from transforms.quality.summary import CheckCounts
 from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
@@ -233,7 +234,9 @@ def stage_values(
     return staged, n_obs
 
 
-def spanning_evaluations(con, observations: Path, reports: pd.DataFrame) -> Iterator[pd.DataFrame]:
+def spanning_evaluations(
+    con, observations: Path, reports: pd.DataFrame, catalogue: Catalogue
+) -> Iterator[pd.DataFrame]:
     """Cross-year and conflict evaluations over every report published with values, from the
     rows of the staged observations these checks read: the cross-year ones a group of bodies
     at a time (`SPAN_GROUP_REPORTS` reports; a body's reports are all in one group, as its
@@ -243,7 +246,7 @@ def spanning_evaluations(con, observations: Path, reports: pd.DataFrame) -> Iter
     n_groups = max(1, math.ceil(len(live) / SPAN_GROUP_REPORTS))
     keys = live["body"].map(crossyear.body_key, na_action="ignore")
     group = keys.map(lambda key: zlib.crc32(key.encode("utf-8")) % n_groups, na_action="ignore")
-    codes = ", ".join("'" + c + "'" for c in crossyear.NEEDED_INDICATORS)
+    codes = ", ".join("'" + c + "'" for c in crossyear.needed_indicators(catalogue))
     cols = ", ".join(f'"{c}"' for c in crossyear.NEEDED_COLUMNS)
     files = tables.parquet_list([observations])
     sql = (
@@ -260,7 +263,7 @@ def spanning_evaluations(con, observations: Path, reports: pd.DataFrame) -> Iter
             continue
         _registered(con, "span_ids", members["report_id"])
         needed = con.sql(sql).to_arrow_table().to_pandas()
-        yield crossyear.evaluate_cross_year(members, needed)
+        yield crossyear.evaluate_cross_year(members, needed, catalogue)
         del needed
     yield crossyear.evaluate_conflicts(live)
 
@@ -330,7 +333,7 @@ class Workspace:
 
 
 def check_and_stage(
-    ws: Workspace, validator, previous: Previous, assembled: Assembled
+    ws: Workspace, validator, previous: Previous, assembled: Assembled, catalogue: Catalogue
 ) -> tuple[dict[str, Path], Tallies]:
     """Everything after the parse: GE over the spool, the values staged, the checks that span
     reports over the staged observations, check_results staged; the staged files (table →
@@ -341,7 +344,9 @@ def check_and_stage(
     staged, n_obs = stage_values(ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id)
     try:
         progress.info("checking identities across reports (cross-year, conflicts)")
-        spanning = spanning_evaluations(ws.con, staged["observations"], assembled.reports)
+        spanning = spanning_evaluations(
+            ws.con, staged["observations"], assembled.reports, catalogue
+        )
         for i, evaluations in enumerate(spanning):
             _write_checks(
                 ws.dir, f"~spanning{i:04d}", validator.check({"evaluations": evaluations})

@@ -171,7 +171,7 @@ def evaluate_report_checks(
         return evaluation_frame([])
     return combine(
         evaluate_rules(observations, reports, catalogue),
-        evaluate_semantic(observations, reports),
+        evaluate_semantic(observations, reports, catalogue),
         evaluate_completeness(observations, reports, catalogue),
         evaluate_narrative(claims, observations, catalogue),
     )

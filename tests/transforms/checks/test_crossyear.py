@@ -25,7 +25,7 @@ def _year(reports, year: int) -> str:
 
 def test_consecutive_years_are_paired_and_gaps_are_not(series):
     reports, obs = series
-    ev = evaluate_cross_year(reports, obs)
+    ev = evaluate_cross_year(reports, obs, default())
     assert {int(reports.set_index("report_id").loc[r, "report_year"]) for r in ev["report_id"]} == {
         2021,
         2022,
@@ -47,7 +47,7 @@ def test_a_broken_carry_over_names_both_reports(series):
         & (obs["breakdown"].isin(["natural_person", "total"]))
     )
     obs.loc[hit, "value"] += 2
-    ev = evaluate_cross_year(reports, obs)
+    ev = evaluate_cross_year(reports, obs, default())
     failed = ev[ev["violation"] > 0]
     assert failed[["rule_id", "breakdown", "expected", "actual"]].values.tolist() == [
         ["cross_year_carry_over", "natural_person", 1.0, 3.0],
@@ -58,7 +58,7 @@ def test_a_broken_carry_over_names_both_reports(series):
 
 def test_in_force_documents_roll_forward_as_a_soft_check(series):
     reports, obs = series
-    ev = evaluate_cross_year(reports, obs)
+    ev = evaluate_cross_year(reports, obs, default())
     in_force = ev[ev["rule_id"] == "cross_year_in_force"]
     # 2021 → 2022 only: the 2020 report uses the 2019 form, which has no 现行有效件数
     assert set(in_force["report_id"]) == {_year(reports, 2022)}

@@ -108,7 +108,7 @@ def test_a_table_headed_with_another_year_is_a_semantic_finding(tmp_path):
 
     path = _edited(tmp_path, "\t2012年发生数\n\n\t人员配置", "\t2011年发生数\n\n\t人员配置")
     reports, obs, _ = ingest_files([path], tmp_path, default())
-    ev = evaluate_semantic(obs, reports).set_index("rule_id")
+    ev = evaluate_semantic(obs, reports, default()).set_index("rule_id")
     row = ev.loc["semantic_table_year"]
     assert row["violation"] == 1 and "not the report year 2012" in row["message"]
     assert "2011年发生数" in row["message"]
@@ -125,7 +125,9 @@ def test_fujian_2018_police_table_contradicts_its_prose_and_its_year():
     assert ev.loc["narrative_no_appeals", "violation"] == 0
     assert ev.loc["narrative_proactive_year", "violation"] == 0  # 2018年度…主动公开政府信息181条
     reports, obs, _ = ingest_files([path], path.parent, default())
-    year = evaluate_semantic(obs, reports).set_index("rule_id").loc["semantic_table_year"]
+    year = (
+        evaluate_semantic(obs, reports, default()).set_index("rule_id").loc["semantic_table_year"]
+    )
     assert year["violation"] == 1 and "2017年度" in year["message"]
 
 

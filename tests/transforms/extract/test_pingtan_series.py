@@ -22,7 +22,7 @@ FILES = [
 @pytest.fixture(scope="module")
 def series():
     reports, obs, claims = ingest_files(FILES, FIXTURES, default())
-    return reports, obs, evaluate_cross_year(reports, obs), claims
+    return reports, obs, evaluate_cross_year(reports, obs, default()), claims
 
 
 def test_every_report_is_read_and_the_others_say_why(series):

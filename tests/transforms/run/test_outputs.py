@@ -56,10 +56,10 @@ def reference(raw) -> dict[str, pd.DataFrame]:
     live = reports[reports["status"].isin(REPORT_READ)]
     evaluations = combine(
         evaluate_rules(obs, live, cat),
-        evaluate_semantic(obs, live),
+        evaluate_semantic(obs, live, cat),
         evaluate_completeness(obs, live, cat),
         evaluate_narrative(claims, obs, cat),
-        evaluate_cross_year(live, obs),
+        evaluate_cross_year(live, obs, cat),
         evaluate_conflicts(live),
     )
     frames = {"evaluations": evaluations, "observations": obs, "reports": live}

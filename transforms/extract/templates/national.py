@@ -225,11 +225,8 @@ def layout(cells: list[RawCell], catalogue: Catalogue) -> str:
     if measures & _MEASURES_2019:
         return "national_2019"
     other = {catalogue.lookup("national", c.group, c.label) for c in cells if c.table == "requests"}
-    return (
-        "national_2019"
-        if "requests.other" in other and "requests.other_other" not in other
-        else "national_2021"
-    )
+    one_row, three_rows = catalogue.role_code("other_one_row"), catalogue.role("other_three_rows")
+    return "national_2019" if one_row in other and not other & set(three_rows) else "national_2021"
 
 
 def parse(document: Document, catalogue: Catalogue) -> ParsedTable:

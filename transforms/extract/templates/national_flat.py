@@ -246,27 +246,27 @@ def _i3_candidates(row: _Row) -> tuple[Split, ...]:
     return _candidates(row.run, 7, total_is_sum)
 
 
-_FIXED = (
-    "requests.new_received",
-    "requests.carried_over",
-    "requests.completed_total",
-    "requests.carried_forward",
-)
+_FLOW = ("new_received", "carried_over", "completed", "carried_forward")  # I1's roles, in order
 
 
-def _consistent(assign: dict[str, Split]) -> bool:
-    outcomes = [v for k, v in assign.items() if k not in _FIXED]
+def _flow_codes(catalogue: Catalogue) -> tuple[str, ...]:
+    """新收, 上年结转, 办理结果总计, 结转下年度: I1 says the first two add up to the last two."""
+    return tuple(catalogue.role_code(r) for r in _FLOW)
+
+
+def _consistent(assign: dict[str, Split], fixed: tuple[str, ...]) -> bool:
+    outcomes = [v for k, v in assign.items() if k not in fixed]
     for c in range(7):
         get = {k: v[c] for k, v in assign.items()}
-        if all(k in get for k in _FIXED):
-            if get[_FIXED[0]] + get[_FIXED[1]] != get[_FIXED[2]] + get[_FIXED[3]]:
+        if all(k in get for k in fixed):
+            if get[fixed[0]] + get[fixed[1]] != get[fixed[2]] + get[fixed[3]]:
                 return False
-        if _FIXED[2] in get and outcomes and get[_FIXED[2]] != sum(v[c] for v in outcomes):
+        if fixed[2] in get and outcomes and get[fixed[2]] != sum(v[c] for v in outcomes):
             return False
     return True
 
 
-def _resolve(rows: list[_Row]) -> dict[int, tuple[Split, ...]]:
+def _resolve(rows: list[_Row], fixed: tuple[str, ...]) -> dict[int, tuple[Split, ...]]:
     """For each row index, the splits left once every identity is applied (see module doc)."""
     usable = [i for i, r in enumerate(rows) if r.candidates and r.code]
     choices = [rows[i].candidates for i in usable]
@@ -278,7 +278,7 @@ def _resolve(rows: list[_Row]) -> dict[int, tuple[Split, ...]]:
     sat = [
         combo
         for combo in itertools.product(*choices)
-        if _consistent({rows[i].code: s for i, s in zip(usable, combo, strict=True)})
+        if _consistent({rows[i].code: s for i, s in zip(usable, combo, strict=True)}, fixed)
     ]
     if not sat:  # the report's own columns do not add up: fall back to each row alone
         return {i: r.candidates for i, r in enumerate(rows)}
@@ -389,11 +389,11 @@ def _requeue(rows: list[_Row]) -> None:
         waiting = []
 
 
-def _request_verdicts(rows: list[_Row]) -> list[list[tuple[str, str, str]]]:
+def _request_verdicts(rows: list[_Row], catalogue: Catalogue) -> list[list[tuple[str, str, str]]]:
     """Per row, per column: (status, text, evidence)."""
     for row in rows:
         row.candidates = _i3_candidates(row) if row.run else ()
-    resolved = _resolve(rows)
+    resolved = _resolve(rows, _flow_codes(catalogue))
     what = "总计 = sum of the six and the column identities"
     out: list = []
     for i, row in enumerate(rows):
@@ -432,7 +432,7 @@ def _distrust(rows: list[_Row], verdicts: list, spanned: set[int]) -> list:
 def _request_cells(doc: _Text, catalogue: Catalogue) -> list[RawCell]:
     rows = _table3(doc, catalogue)
     out = []
-    for row, verdicts in zip(rows, _request_verdicts(rows), strict=True):
+    for row, verdicts in zip(rows, _request_verdicts(rows, catalogue), strict=True):
         locator = doc.locator(row.start, len(row.run))
         out += _column_cells(
             S3, row.group, row.label, REQUEST_COLUMNS, verdicts, locator, "requests"
