@@ -256,7 +256,7 @@ def corpus_warehouse(prefect_api, tmp_path_factory):
     con.close()
 
 
-@pytest.mark.parametrize("number", range(1, 11))
+@pytest.mark.parametrize("number", range(1, 12))
 def test_each_documented_question_is_answered_on_real_reports(corpus_warehouse, number):
     from transforms.store.dictionary import QUESTIONS
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-from transforms.catalogue.models import CHECK_SUITES, RULE_OPS, SEVERITIES, Catalogue
+from transforms.catalogue.models import (
+    BODY_FORM_KINDS,
+    CHECK_SUITES,
+    RULE_OPS,
+    SEVERITIES,
+    Catalogue,
+)
 
 
 def integrity_problems(cat: Catalogue) -> list[str]:
@@ -16,7 +22,18 @@ def integrity_problems(cat: Catalogue) -> list[str]:
         + _alias_problems(cat)
         + _narrative_problems(cat)
         + _check_problems(cat)
+        + _body_form_problems(cat)
     )
+
+
+def _body_form_problems(cat: Catalogue) -> list[str]:
+    """body_forms.csv: a known kind, a word, each (kind, word) once."""
+    keys = [(f.kind, f.text) for f in cat.body_forms]
+    out = [f"body form listed twice: {k} {t}" for k, t in sorted(_duplicates(keys))]
+    for f in cat.body_forms:
+        if f.kind not in BODY_FORM_KINDS or not f.text:
+            out.append(f"body form {f.text!r}: kind {f.kind!r} is not one of {BODY_FORM_KINDS}")
+    return out
 
 
 def _check_problems(cat: Catalogue) -> list[str]:

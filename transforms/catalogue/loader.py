@@ -11,6 +11,7 @@ from transforms.catalogue.integrity import integrity_problems
 from transforms.catalogue.labels import normalise_label
 from transforms.catalogue.models import (
     Alias,
+    BodyForm,
     Catalogue,
     CatalogueError,
     Check,
@@ -86,6 +87,7 @@ def load(folder: Path = HERE) -> Catalogue:
             for r in _rows("narrative_phrases.csv", folder)
         ),
         checks=tuple(Check(**r) for r in _rows("checks.csv", folder)),
+        body_forms=tuple(BodyForm(**r) for r in _rows("body_forms.csv", folder)),
         digest=_digest(folder),
     )
     problems = integrity_problems(cat)

@@ -28,9 +28,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from transforms import catalogue as catalogue_module
 from transforms import schemas
 from transforms.checks import crossyear
+from transforms.checks.bodies import evaluate_bodies
 from transforms.checks.evaluations import combine
+from transforms.normalise.bodies import resolve_reports
 from transforms.quality.summary import CheckCounts
 from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
 from transforms.run.spool import SOURCE, spool_schema
@@ -316,7 +319,9 @@ def check_and_stage(
     ws: Workspace, validator, previous: Previous, assembled: Assembled
 ) -> tuple[dict[str, Path], Tallies]:
     """Everything after the parse: GE over the spool, the values staged, the checks that span
-    reports over the staged observations, check_results staged; the staged files (table →
+    reports over the staged observations, the bodies resolved over every report (bodies and
+    report_bodies staged, their body_unresolved checks recomputed like the spanning ones),
+    check_results staged; the staged files (table →
     file) and the tallies."""
     progress.info("running Great Expectations suites on the reports read")
     validate_spool(validator, ws.dir, assembled)
@@ -325,6 +330,14 @@ def check_and_stage(
     try:
         progress.info("checking identities across reports (cross-year, conflicts)")
         spanning = spanning_evaluations(ws.con, staged["observations"], assembled.reports)
+        progress.info("resolving the issuing bodies")
+        bodies = resolve_reports(assembled.reports, catalogue_module.default())
+        staged |= curated.stage_all(
+            {"bodies": bodies.bodies, "report_bodies": bodies.report_bodies},
+            ws.curated_dir,
+            ws.run_id,
+        )
+        spanning = combine(spanning, evaluate_bodies(bodies))
         _write_checks(ws.dir, "~spanning", validator.check({"evaluations": spanning}))
         validator.finish()
         progress.info("writing Parquet: check results")
