@@ -250,9 +250,12 @@ def _chain(gaz: Gazetteer, region: Division) -> list[Division]:
 
 
 def _prefix(gaz: Gazetteer, region: Division) -> str:
-    """The region's name in a body's normalised name: a county with its city (淮安市洪泽区),
-    a city or a province alone."""
-    return "".join(d.name for d in _chain(gaz, region) if d.rank > 0 or region.rank == 0)
+    """The region's name in a body's normalised name: a county with its city (淮安市洪泽区; a
+    municipality's district with the municipality: 北京市朝阳区), a city or a province alone."""
+    chain = _chain(gaz, region)
+    city = gaz.parent(region, 1) if region.rank == 2 else None
+    keep = [d for d in chain if d.rank > 0 or region.rank == 0 or (city and city.name == d.name)]
+    return "".join(d.name for d in keep)
 
 
 def _why(printed: str, end: int, own: Own, candidates: list[Division]) -> str | None:
