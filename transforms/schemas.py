@@ -175,7 +175,7 @@ CHECK_RESULTS = _schema(
         "kind",
         pa.string(),
         "identity | semantic | narrative | cross_year | conflict | structure | completeness | "
-        "unmapped_label | metadata.",
+        "unmapped_label | metadata | body (body_unresolved: see the bodies table).",
         False,
     ),
     _f("severity", pa.string(), "error | warning.", False),
