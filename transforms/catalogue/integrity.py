@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from transforms.catalogue.models import CHECK_SUITES, ROLES, RULE_OPS, SEVERITIES, Catalogue
+from transforms.catalogue.models import (
+    BODY_FORM_KINDS,
+    CHECK_SUITES,
+    ROLES,
+    RULE_OPS,
+    SEVERITIES,
+    Catalogue,
+)
 
 
 def integrity_problems(cat: Catalogue) -> list[str]:
@@ -19,6 +26,7 @@ def integrity_problems(cat: Catalogue) -> list[str]:
         + _core_map_problems(cat)
         + _core_coverage_problems(cat)
         + _role_problems(cat)
+        + _body_form_problems(cat)
     )
 
 
@@ -30,6 +38,16 @@ def _role_problems(cat: Catalogue) -> list[str]:
         f"role {r.role!r}: unknown indicator {r.code}" for r in cat.roles if r.code not in known
     ]
     out += [f"role {r.role!r} is not one the code knows" for r in cat.roles if r.role not in ROLES]
+    return out
+
+
+def _body_form_problems(cat: Catalogue) -> list[str]:
+    """body_forms.csv: a known kind, a word, each (kind, word) once."""
+    keys = [(f.kind, f.text) for f in cat.body_forms]
+    out = [f"body form listed twice: {k} {t}" for k, t in sorted(_duplicates(keys))]
+    for f in cat.body_forms:
+        if f.kind not in BODY_FORM_KINDS or not f.text:
+            out.append(f"body form {f.text!r}: kind {f.kind!r} is not one of {BODY_FORM_KINDS}")
     return out
 
 

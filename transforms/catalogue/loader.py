@@ -11,6 +11,7 @@ from transforms.catalogue.integrity import integrity_problems
 from transforms.catalogue.labels import normalise_label
 from transforms.catalogue.models import (
     Alias,
+    BodyForm,
     Catalogue,
     CatalogueError,
     Check,
@@ -94,6 +95,7 @@ def load(folder: Path = HERE) -> Catalogue:
         ),
         checks=tuple(Check(**r) for r in _rows("checks.csv", folder)),
         roles=tuple(Role(**r) for r in _rows("roles.csv", folder)),
+        body_forms=tuple(BodyForm(**r) for r in _rows("body_forms.csv", folder)),
         digest=_digest(folder),
     )
     problems = integrity_problems(cat)

@@ -202,6 +202,24 @@ ROLES = (
     *("new_received", "carried_over", "completed", "carried_forward"),
     *("other_one_row", "other_three_rows", "fees_10k_yuan"),
 )
+
+
+@dataclass(frozen=True)
+class BodyForm:
+    """A word of a body's name as printed (body_forms.csv) that says what kind of body it is:
+    `government` (人民政府 of a province, city or county), `town_government` and `town` (镇 /
+    乡 and their 人民政府, 街道办事处), `zone` and `zone_government` (a zone that is not an
+    administrative division, and its 管委会), `department` (局, 委员会, 办公室 … of the body
+    named before it). `canonical` is the form two variants are normalised to (政府 → 人民政府,
+    管理委员会 → 管委会); empty where the word is kept as printed."""
+
+    kind: str
+    text: str
+    canonical: str
+    note: str
+
+
+BODY_FORM_KINDS = ("government", "town_government", "town", "zone", "zone_government", "department")
 CHECK_SUITES = ("identities", "observations", "reports")
 SEVERITIES = ("error", "warning")
 
@@ -221,6 +239,7 @@ class Catalogue:
     phrases: tuple[PhrasePattern, ...] = ()
     checks: tuple[Check, ...] = ()
     roles: tuple[Role, ...] = ()
+    body_forms: tuple[BodyForm, ...] = ()
     digest: str = ""  # SHA-256 of the CSVs: a changed catalogue re-reads every report
 
     # Lookups run once per printed cell (hundreds per report, millions per run): the catalogue

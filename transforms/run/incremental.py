@@ -45,7 +45,7 @@ WITHDRAWN = (
     "longer published"
 )
 NOT_PRIMARY = ("duplicate", "withdrawn")
-RESPAN_KINDS = ("cross_year", "conflict")  # span reports: recomputed whenever anything changed
+RESPAN_KINDS = ("cross_year", "conflict", "body")  # recomputed whenever anything changed
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ import pyarrow.parquet as pq
 from transforms import schemas
 from transforms.catalogue import Catalogue
 from transforms.checks import crossyear
+from transforms.checks.bodies import evaluate_bodies
+from transforms.normalise.bodies import resolve_reports
 from transforms.quality.summary import CheckCounts
 from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
 from transforms.run.spool import SOURCE, spool_schema
@@ -336,7 +338,9 @@ def check_and_stage(
     ws: Workspace, validator, previous: Previous, assembled: Assembled, catalogue: Catalogue
 ) -> tuple[dict[str, Path], Tallies]:
     """Everything after the parse: GE over the spool, the values staged, the checks that span
-    reports over the staged observations, check_results staged; the staged files (table →
+    reports over the staged observations, the bodies resolved over every report (bodies and
+    report_bodies staged, their body_unresolved checks recomputed like the spanning ones),
+    check_results staged; the staged files (table →
     file) and the tallies."""
     progress.info("running Great Expectations suites on the reports read")
     validate_spool(validator, ws.dir, assembled)
@@ -352,6 +356,14 @@ def check_and_stage(
                 ws.dir, f"~spanning{i:04d}", validator.check({"evaluations": evaluations})
             )
             release_memory()
+        progress.info("resolving the issuing bodies")
+        bodies = resolve_reports(assembled.reports, catalogue)
+        staged |= curated.stage_all(
+            {"bodies": bodies.bodies, "report_bodies": bodies.report_bodies},
+            ws.curated_dir,
+            ws.run_id,
+        )
+        _write_checks(ws.dir, "~bodies", validator.check({"evaluations": evaluate_bodies(bodies)}))
         validator.finish()
         progress.info("writing Parquet: check results")
         staged["check_results"] = stage_checks(

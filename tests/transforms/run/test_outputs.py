@@ -27,12 +27,14 @@ from expectations.suites import all_suites
 from flows.pipeline import nianbao_pipeline
 from tests.paths import FIXTURES
 from transforms import catalogue, schemas
+from transforms.checks.bodies import evaluate_bodies
 from transforms.checks.completeness import evaluate_completeness
 from transforms.checks.crossyear import evaluate_conflicts, evaluate_cross_year
 from transforms.checks.evaluations import combine
 from transforms.checks.identities import evaluate_rules
 from transforms.checks.narrative import evaluate_narrative
 from transforms.checks.semantic import evaluate_semantic
+from transforms.normalise.bodies import resolve_reports
 from transforms.run import outputs, spool
 from transforms.run.incremental import canonical, ingest_files
 from transforms.run.ingest import discover
@@ -61,6 +63,7 @@ def reference(raw) -> dict[str, pd.DataFrame]:
         evaluate_narrative(claims, obs, cat),
         evaluate_cross_year(live, obs, cat),
         evaluate_conflicts(live),
+        evaluate_bodies(resolve_reports(reports, cat)),
     )
     frames = {"evaluations": evaluations, "observations": obs, "reports": live}
     checks = canonical(validate(frames, all_suites(cat), None), CHECK_ORDER)

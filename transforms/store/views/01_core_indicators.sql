@@ -6,6 +6,14 @@
 --   or three), the first variant whose every part was printed is used.
 -- column report_id: The report (reports.report_id).
 -- column body: Issuing body as named in the report.
+-- column body_id: The body (bodies.body_id): one id for every name printed for it.
+-- column body_name: The body's normalised name (bodies.name).
+-- column body_level: bodies.level: province, city, county, town, zone or <level>_department;
+--   NULL when the name does not say (a body_unresolved finding).
+-- column province: Province of the body's region (bodies.province).
+-- column city: City of the body's region (bodies.city).
+-- column county: County or district of the body's region (bodies.county).
+-- column adcode: 行政区划代码 of the body's region (bodies.adcode); NULL when unresolved.
 -- column report_year: The year reported on.
 -- column indicator: Harmonised code (core_indicator_map.core_indicator): each code's meaning,
 --   unit and what differs between the template eras are in core_indicator_map (label_en,
@@ -28,7 +36,13 @@ sums AS (
     WHERE r.status IN ('parsed', 'partial')
     GROUP BY r.report_id, r.body, r.report_year, p.core_indicator, p.variant
 )
-SELECT report_id, body, report_year, core_indicator AS indicator,
-       first(value ORDER BY printed DESC, variant) AS value
-FROM sums
-GROUP BY report_id, body, report_year, core_indicator
+SELECT s.report_id, s.body, b.body_id, b.name AS body_name, b.level AS body_level,
+       b.province, b.city, b.county, b.adcode, s.report_year, s.indicator, s.value
+FROM (
+    SELECT report_id, body, report_year, core_indicator AS indicator,
+           first(value ORDER BY printed DESC, variant) AS value
+    FROM sums
+    GROUP BY report_id, body, report_year, core_indicator
+) s
+LEFT JOIN report_bodies rb ON rb.report_id = s.report_id
+LEFT JOIN bodies b ON b.body_id = rb.body_id

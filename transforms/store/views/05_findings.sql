@@ -6,7 +6,7 @@
 -- column report_id: The report.
 -- column check_id: The rule or check that failed.
 -- column kind: identity | semantic | narrative | cross_year | structure | completeness |
---   unmapped_label | metadata.
+--   unmapped_label | metadata | body.
 -- column severity: error | warning.
 -- column breakdown: The column (or row) checked.
 -- column expected: What the rule expects.

@@ -3,6 +3,14 @@
 -- column report_id: The report.
 -- column source_file: The raw file.
 -- column body: Issuing body.
+-- column body_id: The body (bodies.body_id): one id for every name printed for it.
+-- column body_name: The body's normalised name (bodies.name).
+-- column body_level: bodies.level: province, city, county, town, zone or <level>_department;
+--   NULL when the name does not say (a body_unresolved finding).
+-- column province: Province of the body's region (bodies.province).
+-- column city: City of the body's region (bodies.city).
+-- column county: County or district of the body's region (bodies.county).
+-- column adcode: 行政区划代码 of the body's region (bodies.adcode); NULL when unresolved.
 -- column report_year: The year reported on.
 -- column template: Template family.
 -- column status: What became of the file (reports.status).
@@ -13,7 +21,8 @@
 -- column ambiguous_cells: Flattened cells with more than one valid split.
 -- column unreadable_cells: Cells that are not a number (or only an approximate one).
 -- column unmapped_labels: Cells whose label the catalogue does not know.
-SELECT r.report_id, r.source_file, r.body, r.report_year, r.template, r.status,
+SELECT r.report_id, r.source_file, r.body, b.body_id, b.name AS body_name, b.level AS body_level,
+       b.province, b.city, b.county, b.adcode, r.report_year, r.template, r.status,
        r.n_values,
        (SELECT count(*) FROM check_results c
          WHERE c.report_id = r.report_id AND c.passed IS NOT NULL) AS checks_run,
@@ -30,3 +39,5 @@ SELECT r.report_id, r.source_file, r.body, r.report_year, r.template, r.status,
        (SELECT count(*) FROM observations o
          WHERE o.report_id = r.report_id AND o.indicator IS NULL) AS unmapped_labels
 FROM reports r
+LEFT JOIN report_bodies rb ON rb.report_id = r.report_id
+LEFT JOIN bodies b ON b.body_id = rb.body_id
