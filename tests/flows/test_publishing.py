@@ -16,6 +16,7 @@ import pytest
 
 from flows.pipeline import nianbao_pipeline
 from tests.conftest import FIXTURES, SEED
+from transforms.store import warehouse
 
 NIANBAO = Path(sys.executable).parent / "nianbao"
 READER = """
@@ -96,3 +97,20 @@ def test_a_run_killed_while_publishing_leaves_the_previous_warehouse(built, pref
     nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
     assert not any(curated.glob(".warehouse.duckdb.*.building"))  # … and cleared by the next run
     assert _state(curated / "warehouse.duckdb")[0] == before[0] + 200 + 186 + 200
+
+
+def test_a_killed_build_leaves_nothing_after_the_next_clearing(tmp_path):
+    """The half-built file and DuckDB's spill folder beside it (a build past its memory bound
+    spills there) of a process that is gone are removed; a live process' are kept."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    built = tmp_path / f".warehouse.duckdb.{dead.pid}.building"
+    spill = tmp_path / f"{built.name}.tmp"
+    live = tmp_path / f".warehouse.duckdb.{os.getpid()}.building"
+    built.write_bytes(b"half")
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
+    live.write_bytes(b"mine")
+    removed = warehouse.clear_stale_builds(tmp_path)
+    assert sorted(removed) == sorted([built, spill])
+    assert not built.exists() and not spill.exists() and live.exists()
