@@ -146,10 +146,10 @@ def _stage(con, table: str, members: list[Member], order: str, target: Path, run
     schema = schemas.TABLES[table]
     try:
         if members:
-            rows = _count(members)
+            rows, size = _count(members)
             union = "\nUNION ALL\n".join(m.sql for m in members)
             queries = []
-            for low, high in tables.key_ranges(rows, tables.ROWS_PER_SORT):
+            for low, high in tables.sort_ranges(rows, size):
                 where = " AND ".join(
                     [*(["report_id >= ?"] if low else []), *(["report_id < ?"] if high else [])]
                 )
@@ -181,9 +181,15 @@ class Member(NamedTuple):
     paths: list[Path]
 
 
-def _count(members: list[Member]) -> int:
-    """Rows of the members' files before their filters (an upper bound), from the footers."""
-    return sum(pq.ParquetFile(p).metadata.num_rows for m in members for p in m.paths)
+def _count(members: list[Member]) -> tuple[int, int]:
+    """(rows, uncompressed bytes) of the members' files before their filters (upper bounds),
+    from the footers."""
+    rows = size = 0
+    for path in (p for m in members for p in m.paths):
+        meta = pq.ParquetFile(path).metadata
+        rows += meta.num_rows
+        size += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    return rows, size
 
 
 def _old(previous: Previous, table: str, schema: pa.Schema, where: str) -> list[Member]:

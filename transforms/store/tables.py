@@ -31,6 +31,9 @@ from transforms.store import curated
 MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; it spills to disk beyond this
 # rows sorted at once within MEMORY_LIMIT (1.5M ran out in an incremental run over 10k reports)
 ROWS_PER_SORT = 400_000
+# and at most this much of their Parquet size, uncompressed: check_results rows carry their
+# messages (~460 bytes a row), and 300k of them ran out of MEMORY_LIMIT in one sort
+BYTES_PER_SORT = 32 * 2**20
 THREADS = 2
 BATCH_ROWS = 65_536  # rows per record batch streamed to the Parquet writer
 
@@ -83,6 +86,13 @@ def write_query(
                 rows += table.num_rows
     curated.fsync(target)
     return rows
+
+
+def sort_ranges(rows: int, size: int) -> list[tuple[str | None, str | None]]:
+    """`key_ranges` for a sort of `rows` rows of `size` bytes (uncompressed Parquet): as many
+    ranges as the rows or the bytes need, whichever is more."""
+    sorts = max(rows / ROWS_PER_SORT, size / BYTES_PER_SORT, 1)
+    return key_ranges(int(sorts * ROWS_PER_SORT) + 1, ROWS_PER_SORT)
 
 
 def key_ranges(rows: int, per_sort: int) -> list[tuple[str | None, str | None]]:
