@@ -17,6 +17,7 @@ and the in-memory path give identical files.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -91,8 +92,7 @@ def write_query(
 def sort_ranges(rows: int, size: int) -> list[tuple[str | None, str | None]]:
     """`key_ranges` for a sort of `rows` rows of `size` bytes (uncompressed Parquet): as many
     ranges as the rows or the bytes need, whichever is more."""
-    sorts = max(rows / ROWS_PER_SORT, size / BYTES_PER_SORT, 1)
-    return key_ranges(int(sorts * ROWS_PER_SORT) + 1, ROWS_PER_SORT)
+    return _ranges(math.ceil(max(rows / ROWS_PER_SORT, size / BYTES_PER_SORT)))
 
 
 def key_ranges(rows: int, per_sort: int) -> list[tuple[str | None, str | None]]:
@@ -100,7 +100,12 @@ def key_ranges(rows: int, per_sort: int) -> list[tuple[str | None, str | None]]:
     `per_sort` each: report ids are hex digests, so their first two digits split them evenly;
     the first range has no low end and the last no high end (an id of any other shape falls in
     one of them). Written one after the other, the sorted ranges are the sorted table."""
-    parts = max(1, min(256, -(-rows // per_sort)))
+    return _ranges(-(-rows // per_sort))
+
+
+def _ranges(parts: int) -> list[tuple[str | None, str | None]]:
+    """`parts` ranges of report_id (1 to 256) split at their first two hex digits."""
+    parts = max(1, min(256, parts))
     cuts = [format(round(256 * i / parts), "02x") for i in range(1, parts)]
     return list(zip([None, *cuts], [*cuts, None], strict=True))
 

@@ -110,6 +110,11 @@ def corpus(tmp_path_factory):
 
 def test_key_ranges_cover_every_id_once_in_order():
     assert tables.key_ranges(10, 100) == [(None, None)]
+    assert tables.sort_ranges(10, 1000) == [(None, None)]  # a small table is one sort
+    wide = tables.sort_ranges(10, 3 * tables.BYTES_PER_SORT)  # few rows, many bytes
+    assert len(wide) == 3 and wide == tables.key_ranges(
+        3 * tables.ROWS_PER_SORT, tables.ROWS_PER_SORT
+    )
     ranges = tables.key_ranges(16_000_000, 1_500_000)
     assert len(ranges) == 11 and ranges[0][0] is None and ranges[-1][1] is None
     assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
