@@ -290,13 +290,22 @@ def _stopped(signum: int, _frame) -> None:
     raise Stopped(signum)
 
 
-def _sql(args: argparse.Namespace) -> int:
-    from transforms.store.sql import QueryFailed, RefusedQuery, run_query
+def _warehouse(args: argparse.Namespace) -> Path | None:
+    """The published warehouse under --curated, or None (said on stderr) when there is none."""
     from transforms.store.warehouse import WAREHOUSE_NAME
 
     path = args.curated / WAREHOUSE_NAME
     if not path.is_file():
         print(f"nianbao: error: no warehouse at {path}; run `nianbao run` first", file=sys.stderr)
+        return None
+    return path
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from transforms.store.sql import QueryFailed, RefusedQuery, run_query
+
+    path = _warehouse(args)
+    if path is None:
         return 2
     try:
         print(run_query(path, args.query, args.max_rows))
@@ -311,11 +320,9 @@ def _sql(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from transforms.store.export import ExportError, export_xlsx
-    from transforms.store.warehouse import WAREHOUSE_NAME
 
-    path = args.curated / WAREHOUSE_NAME
-    if not path.is_file():
-        print(f"nianbao: error: no warehouse at {path}; run `nianbao run` first", file=sys.stderr)
+    path = _warehouse(args)
+    if path is None:
         return 2
     try:
         rows = export_xlsx(path, args.xlsx)
