@@ -260,8 +260,8 @@ def test_kill_9_leaves_the_previous_warehouse_and_the_next_run_recovers(
     shutil.copytree(v1, curated)
     env = {**os.environ, "PREFECT_API_URL": prefect_api, "CI": "true"}
     rng = random.Random(stage)  # random points, reproducibly
-    killed = [_run_and_kill(raw, curated, env, stage, rng.uniform(0, 0.05)) for _ in range(2)]
-    assert any(killed), f"the run finished before it could be killed at {stage!r}"
+    attempts = (_run_and_kill(raw, curated, env, stage, rng.uniform(0, 0.05)) for _ in range(2))
+    assert any(attempts), f"the run finished before it could be killed at {stage!r} (twice)"
     assert (
         warehouse_tables(curated / "warehouse.duckdb") == before
     )  # readable, whole, the old state

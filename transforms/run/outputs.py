@@ -37,6 +37,7 @@ from transforms.checks import crossyear
 from transforms.checks.bodies import evaluate_bodies
 from transforms.normalise.bodies import resolve_reports
 from transforms.quality.summary import CheckCounts
+from transforms.run import spool
 from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
 from transforms.run.spool import SOURCE, spool_schema
 from transforms.schemas import REPORT_READ
@@ -44,12 +45,14 @@ from transforms.store import curated, tables
 
 progress = logging.getLogger("nianbao.progress")
 GE_BATCH_ROWS = 400_000  # evaluation (or observation) rows validated per GE batch
+RELEASE_ROWS = 100_000  # rows dropped before their memory is given back (`release_memory`)
 SPAN_GROUP_REPORTS = 20_000  # reports whose cross-year rows are read at once (~25 rows each)
 _OBS_READ = (  # what the observations suite judges, and what its messages name
     *("report_id", "indicator", "breakdown", "value", "value_status"),
     *("label_as_printed", "raw_value", "locator"),
 )
 CHECKS = "checks"  # the spool part of check_results rows
+RUN_PART = "~"  # names of the spool parts the run writes itself (after the workers' "b…")
 
 
 @dataclass(frozen=True)
@@ -75,26 +78,31 @@ def _batch_names(spool_dir: Path) -> list[str]:
 
 
 def _read_part(path: Path, part: str, columns: list[str], sources: pa.Array) -> pa.Table:
-    """The rows of one spool part whose file is among `sources` (not a duplicate's)."""
+    """The rows of one spool part whose file is among `sources` (not a duplicate's); all rows
+    of a part the run wrote itself (`RUN_PART`: the evaluations of checks spanning reports)."""
+    if path.name.startswith(RUN_PART):
+        return pq.read_table(path, columns=columns, schema=spool.PARTS[part])
     table = pq.read_table(path, columns=[*columns, SOURCE], schema=spool_schema(part))
     table = table.filter(pc.is_in(table[SOURCE], value_set=sources))
     return table.drop_columns([SOURCE])
 
 
-def _write_checks(spool_dir: Path, name: str, checks: pd.DataFrame | pa.Table) -> None:
-    if isinstance(checks, pd.DataFrame):
-        checks = pa.Table.from_pandas(checks, schema=schemas.CHECK_RESULTS, preserve_index=False)
-    if checks.num_rows:
-        pq.write_table(checks, spool_dir / f"{name}.{CHECKS}.parquet", compression="zstd")
+def _write(spool_dir: Path, name: str, part: str, rows: pd.DataFrame | pa.Table) -> None:
+    """Rows of the run's own (schema `spool.PARTS[part]`, or CHECK_RESULTS) as a spool part."""
+    schema = schemas.CHECK_RESULTS if part == CHECKS else spool.PARTS[part]
+    if isinstance(rows, pd.DataFrame):
+        rows = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
+    if rows.num_rows:
+        pq.write_table(rows, spool_dir / f"{name}.{part}.parquet", compression="zstd")
 
 
 def validate_spool(validator, spool_dir: Path, assembled: Assembled) -> None:
-    """GE over every report read in this run: the evaluations, then the observations, of a few
-    spool batches at a time (up to GE_BATCH_ROWS rows: a checkpoint run costs about a second
-    whatever its size, so batches are large; the rows stay in Arrow and GE gets a pandas copy
-    of only the columns it judges); the reports suite over the run's fresh reports at once
-    (their ids must be unique across them). check_results rows go to the spool as
-    `<first batch>~<part>.checks.parquet`."""
+    """GE over every report read in this run: the evaluations (the workers' and the run's own
+    parts), then the observations, of a few spool batches at a time (up to GE_BATCH_ROWS
+    rows: a checkpoint run costs about a second whatever its size, so batches are large; the
+    rows stay in Arrow and GE gets a pandas copy of only the columns it judges); the reports
+    suite over the run's fresh reports at once (their ids must be unique across them).
+    check_results rows go to the spool as `<first batch>~<part>.checks.parquet`."""
     sources = pa.array(sorted(assembled.fresh_sources), pa.string())
     columns = {
         "evaluations": schemas.EVALUATIONS.names,
@@ -113,20 +121,24 @@ def validate_spool(validator, spool_dir: Path, assembled: Assembled) -> None:
             if group and (rows >= GE_BATCH_ROWS or i == len(names) - 1):
                 batch = pa.concat_tables([t for _, t in group])
                 first = group[0][0]
-                group, rows = [], 0
-                _write_checks(spool_dir, f"{first}~{part}", validator.check_table(part, batch))
+                _write(spool_dir, f"{first}~{part}", CHECKS, validator.check_table(part, batch))
                 del batch
-                release_memory()
+                release_memory(rows)
+                group, rows = [], 0
     reports = assembled.reports
     fresh = reports[
         reports["status"].isin(REPORT_READ) & reports["report_id"].isin(assembled.fresh_ids)
     ]
-    _write_checks(spool_dir, "~reports", validator.check({"reports": fresh}))
+    _write(spool_dir, f"{RUN_PART}reports", CHECKS, validator.check({"reports": fresh}))
 
 
-def release_memory() -> None:
-    """Give the frames just dropped back to the system: pandas leaves freed blocks in the
-    allocator's arenas, and the next stage (DuckDB's sort) would count on top of them."""
+def release_memory(rows: int) -> None:
+    """Give the frames of `rows` rows just dropped back to the system: pandas leaves freed
+    blocks in the allocator's arenas, and the next stage (DuckDB's sort) would count on top of
+    them. Not for fewer than RELEASE_ROWS: a full collection costs ~0.1–0.5 s in a process
+    that holds GE (more in a long-lived one), and a small batch has little to give back."""
+    if rows < RELEASE_ROWS:
+        return
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -343,13 +355,12 @@ class Workspace:
 def check_and_stage(
     ws: Workspace, validator, previous: Previous, assembled: Assembled, catalogue: Catalogue
 ) -> tuple[dict[str, Path], Tallies]:
-    """Everything after the parse: GE over the spool, the values staged, the checks that span
-    reports over the staged observations, the bodies resolved over every report (bodies and
-    report_bodies staged, their body_unresolved checks recomputed like the spanning ones),
-    check_results staged; the staged files (table →
-    file) and the tallies."""
-    progress.info("running Great Expectations suites on the reports read")
-    validate_spool(validator, ws.dir, assembled)
+    """Everything after the parse: the values staged; the checks that span reports over the
+    staged observations and the bodies resolved over every report (bodies and report_bodies
+    staged), their evaluations written to the spool as the run's own parts (recomputed every
+    run); GE over every evaluations and observations part at once (one checkpoint run per
+    batch of rows, whatever made them); check_results staged. Returns the staged files
+    (table → file) and the tallies."""
     progress.info("writing Parquet: observations and narrative claims")
     staged, n_obs = stage_values(ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id)
     try:
@@ -358,10 +369,8 @@ def check_and_stage(
             ws.con, staged["observations"], assembled.reports, catalogue
         )
         for i, evaluations in enumerate(spanning):
-            _write_checks(
-                ws.dir, f"~spanning{i:04d}", validator.check({"evaluations": evaluations})
-            )
-            release_memory()
+            _write(ws.dir, f"{RUN_PART}spanning{i:04d}", "evaluations", evaluations)
+            release_memory(len(evaluations))
         progress.info("resolving the issuing bodies")
         bodies = resolve_reports(assembled.reports, catalogue)
         staged |= curated.stage_all(
@@ -369,7 +378,9 @@ def check_and_stage(
             ws.curated_dir,
             ws.run_id,
         )
-        _write_checks(ws.dir, "~bodies", validator.check({"evaluations": evaluate_bodies(bodies)}))
+        _write(ws.dir, f"{RUN_PART}bodies", "evaluations", evaluate_bodies(bodies))
+        progress.info("running Great Expectations suites on the reports read")
+        validate_spool(validator, ws.dir, assembled)
         validator.finish()
         progress.info("writing Parquet: check results")
         staged["check_results"] = stage_checks(

@@ -108,6 +108,12 @@ def corpus(tmp_path_factory):
     return raw
 
 
+@pytest.fixture(scope="module")
+def expected(corpus):
+    """The in-memory path's tables of `corpus` (computed once: the tests do not change it)."""
+    return reference(corpus)
+
+
 def test_key_ranges_cover_every_id_once_in_order():
     assert tables.key_ranges(10, 100) == [(None, None)]
     assert tables.sort_ranges(10, 1000) == [(None, None)]  # a small table is one sort
@@ -143,13 +149,12 @@ def test_the_corpus_is_read_in_batches_of_several_files(corpus):
     [(tables.ROWS_PER_SORT, outputs.SPAN_GROUP_REPORTS), (2_000, 7)],
 )
 def test_a_streamed_run_gives_the_tables_of_the_in_memory_path(
-    prefect_api, corpus, tmp_path, monkeypatch, rows_per_sort, span_group
+    prefect_api, corpus, expected, tmp_path, monkeypatch, rows_per_sort, span_group
 ):
     """Also with each table sorted in many report-id ranges, and the cross-year checks read
     in many groups of bodies, as a large corpus is."""
     monkeypatch.setattr(tables, "ROWS_PER_SORT", rows_per_sort)
     monkeypatch.setattr(outputs, "SPAN_GROUP_REPORTS", span_group)
-    expected = reference(corpus)
     assert expected["check_results"]["passed"].eq(False).sum() > 20  # defects are found
     assert (expected["check_results"]["kind"] == "cross_year").any()
     assert (expected["reports"]["status"] == "duplicate").sum() == 1
