@@ -115,6 +115,19 @@ def _judged_columns(spec: SuiteSpec, names: list[str]) -> list[str]:
     return [c for c in names if c in named]
 
 
+def _judged_frame(spec: SuiteSpec, table: pa.Table) -> pd.DataFrame:
+    """The pandas copy GE judges: the columns the suite reads, its text columns as categories.
+    GE applies a row condition once per metric (seven times per expectation) to the whole
+    batch, and tests sets and uniqueness value by value: on categories pandas compares small
+    integer codes instead of strings (a 264k-row evaluations batch: 2.3 -> 1.7 s). The values,
+    and so what GE finds, are the same."""
+    judged = table.select(_judged_columns(spec, table.column_names))
+    for i, field in enumerate(judged.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            judged = judged.set_column(i, field.name, pc.dictionary_encode(judged[i]))
+    return judged.to_pandas()
+
+
 def _raised(info: dict | None) -> list[str]:
     """Exception messages in a GE exception_info: flat, or keyed by metric (one per metric)."""
     info = info or {}
@@ -253,7 +266,7 @@ class Validator:
         for spec in self.suites:
             if spec.frame != frame_name or table.num_rows == 0:
                 continue
-            judged = table.select(_judged_columns(spec, table.column_names)).to_pandas()
+            judged = _judged_frame(spec, table)
             if spec.name not in self._checkpoints:
                 self._checkpoints[spec.name] = _Checkpoint(self.context, spec)
             unexpected = self._checkpoints[spec.name].run(judged)
