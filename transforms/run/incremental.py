@@ -24,6 +24,7 @@ import pandas as pd
 
 from transforms import schemas
 from transforms.catalogue import Catalogue
+from transforms.checks.crossyear import body_key
 from transforms.extract.readers import file_format
 from transforms.normalise.rows import observations_frame
 from transforms.run.ingest import (
@@ -45,7 +46,10 @@ WITHDRAWN = (
     "longer published"
 )
 NOT_PRIMARY = ("duplicate", "withdrawn")
-RESPAN_KINDS = ("cross_year", "conflict", "body")  # recomputed whenever anything changed
+# checks spanning reports: recomputed for the bodies whose reports changed (`respanned`)
+SPAN_KINDS = ("cross_year", "conflict")
+RESPAN_KINDS = (*SPAN_KINDS, "body")  # "body": recomputed for every report in every run
+_ROW_KEYS = ("report_id", "source_file", "status", "body", "report_year", "sha256")
 
 
 @dataclass(frozen=True)
@@ -237,3 +241,22 @@ def _concat(frames: list[pd.DataFrame], schema) -> pd.DataFrame:
 def canonical(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """`frame` sorted by `keys`, stable (rows of one report keep their printed order)."""
     return frame.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
+
+
+def respanned(previous: Previous, assembled: Assembled) -> frozenset[str]:
+    """The reports read with values whose checks spanning reports (cross-year, conflicts) must
+    be computed again: every report of a body (`crossyear.body_key`) one of whose reports is
+    new, read again, changed (its file, status, body or year), or gone since the published
+    state. The others keep their published rows: a body's checks read its reports only. On a
+    first run, or one that reuses nothing, every report."""
+    reports = assembled.reports
+    live = reports[reports["status"].isin(REPORT_READ)]
+    if previous.reports.empty or not assembled.reused_ids:
+        return frozenset(live["report_id"])
+    before = set(previous.reports[list(_ROW_KEYS)].itertuples(index=False, name=None))
+    now = set(reports[list(_ROW_KEYS)].itertuples(index=False, name=None))
+    moved = {row[3] for row in before ^ now}  # a NaN year compares unequal: counted as moved
+    moved |= set(reports.loc[reports["report_id"].isin(assembled.fresh_ids), "body"])
+    keys = {body_key(b) for b in moved if isinstance(b, str)} - {None}
+    touched = live["body"].map(body_key, na_action="ignore").isin(keys)
+    return frozenset(live.loc[touched.to_numpy(dtype=bool), "report_id"])

@@ -38,7 +38,7 @@ from transforms.checks.bodies import evaluate_bodies
 from transforms.normalise.bodies import resolve_reports
 from transforms.quality.summary import CheckCounts
 from transforms.run import spool
-from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
+from transforms.run.incremental import RESPAN_KINDS, SPAN_KINDS, Assembled, Previous, respanned
 from transforms.run.spool import SOURCE, spool_schema
 from transforms.schemas import REPORT_READ
 from transforms.store import curated, tables
@@ -255,14 +255,15 @@ def stage_values(
 
 
 def spanning_evaluations(
-    con, observations: Path, reports: pd.DataFrame, catalogue: Catalogue
+    con, observations: Path, reports: pd.DataFrame, catalogue: Catalogue, respan: frozenset[str]
 ) -> Iterator[pd.DataFrame]:
-    """Cross-year and conflict evaluations over every report published with values, from the
-    rows of the staged observations these checks read: the cross-year ones a group of bodies
-    at a time (`SPAN_GROUP_REPORTS` reports; a body's reports are all in one group, as its
-    pairs are), so that what is held does not grow with the corpus; then the conflicts, which
-    read the reports only."""
-    live = reports[reports["status"].isin(REPORT_READ)]
+    """Cross-year and conflict evaluations over the reports `respan` names (published with
+    values; every report of each of their bodies: `incremental.respanned`), from the rows of
+    the staged observations these checks read: the cross-year ones a group of bodies at a time
+    (`SPAN_GROUP_REPORTS` reports; a body's reports are all in one group, as its pairs are),
+    so that what is held does not grow with the corpus; then the conflicts, which read the
+    reports only."""
+    live = reports[reports["status"].isin(REPORT_READ) & reports["report_id"].isin(respan)]
     n_groups = max(1, math.ceil(len(live) / SPAN_GROUP_REPORTS))
     keys = live["body"].map(crossyear.body_key, na_action="ignore")
     group = keys.map(lambda key: zlib.crc32(key.encode("utf-8")) % n_groups, na_action="ignore")
@@ -289,16 +290,28 @@ def spanning_evaluations(
 
 
 def stage_checks(
-    con, spool_dir: Path, previous: Previous, assembled: Assembled, curated_dir: Path, run_id
+    con,
+    spool_dir: Path,
+    previous: Previous,
+    assembled: Assembled,
+    respan: frozenset[str],
+    curated_dir: Path,
+    run_id,
 ) -> Path:
-    """check_results staged: the reused reports' rows but those of checks spanning reports
-    (recomputed every run), and this run's rows (the spool's checks parts)."""
+    """check_results staged: the reused reports' rows, but the bodies' (recomputed every run)
+    and the spanning checks' of the reports `respan` names (recomputed in this run), and this
+    run's rows (the spool's checks parts)."""
     reports = assembled.reports
     kept = set(reports.loc[reports["status"].isin(REPORT_READ), "report_id"]) - assembled.fresh_ids
     _registered(con, "kept_ids", kept)
-    respan = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
+    _registered(con, "respan_ids", respan)
+    again = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
+    spanning = ", ".join("'" + k + "'" for k in SPAN_KINDS)
     schema = schemas.CHECK_RESULTS
-    where = f"report_id IN (SELECT v FROM kept_ids) AND kind NOT IN ({respan})"
+    where = (
+        f"report_id IN (SELECT v FROM kept_ids) AND (kind NOT IN ({again}) OR "
+        f"(kind IN ({spanning}) AND report_id NOT IN (SELECT v FROM respan_ids)))"
+    )
     members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
     order = ", ".join(
         f'"{k}" NULLS FIRST'
@@ -356,17 +369,18 @@ def check_and_stage(
     ws: Workspace, validator, previous: Previous, assembled: Assembled, catalogue: Catalogue
 ) -> tuple[dict[str, Path], Tallies]:
     """Everything after the parse: the values staged; the checks that span reports over the
-    staged observations and the bodies resolved over every report (bodies and report_bodies
-    staged), their evaluations written to the spool as the run's own parts (recomputed every
-    run); GE over every evaluations and observations part at once (one checkpoint run per
-    batch of rows, whatever made them); check_results staged. Returns the staged files
-    (table → file) and the tallies."""
+    staged observations (for the bodies whose reports changed: `incremental.respanned`) and
+    the bodies resolved over every report (bodies and report_bodies staged), their evaluations
+    written to the spool as the run's own parts; GE over every evaluations and observations
+    part at once (one checkpoint run per batch of rows, whatever made them); check_results
+    staged. Returns the staged files (table → file) and the tallies."""
     progress.info("writing Parquet: observations and narrative claims")
     staged, n_obs = stage_values(ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id)
     try:
         progress.info("checking identities across reports (cross-year, conflicts)")
+        respan = respanned(previous, assembled)
         spanning = spanning_evaluations(
-            ws.con, staged["observations"], assembled.reports, catalogue
+            ws.con, staged["observations"], assembled.reports, catalogue, respan
         )
         for i, evaluations in enumerate(spanning):
             _write(ws.dir, f"{RUN_PART}spanning{i:04d}", "evaluations", evaluations)
@@ -384,7 +398,7 @@ def check_and_stage(
         validator.finish()
         progress.info("writing Parquet: check results")
         staged["check_results"] = stage_checks(
-            ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id
+            ws.con, ws.dir, previous, assembled, respan, ws.curated_dir, ws.run_id
         )
         return staged, tallies(ws.con, staged["check_results"], n_obs)
     except BaseException:

@@ -187,3 +187,32 @@ def test_an_incremental_run_equals_a_full_refresh_and_the_in_memory_path(
     assert withdrawn.sum() == 1
     present = {t: full[t] for t in TABLES} | {"reports": full["reports"][~withdrawn]}
     assert_same(present, reference(raw), "full refresh against the in-memory path")
+
+
+def test_an_incremental_run_checks_across_years_only_the_bodies_that_changed(
+    prefect_api, corpus, tmp_path, monkeypatch
+):
+    """The cross-year checks of a body none of whose reports changed are kept from the
+    published state; the changed report's body is checked again, all its years."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    shutil.copytree(corpus, raw)
+    nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    reports = read_table(curated / "reports.parquet", schemas.REPORTS)
+    series = reports[reports["source_file"].str.startswith("synth/")].dropna(subset=["body"])
+    body = series["body"].value_counts().index[0]  # a body with several years
+    assert series["body"].eq(body).sum() > 1
+    changed = raw / series.loc[series["body"] == body, "source_file"].iloc[0]
+    changed.write_bytes(changed.read_bytes() + "\n附：本报告另有说明。\n".encode())
+    seen = []
+    real = outputs.crossyear.evaluate_cross_year
+
+    def spy(members, needed, cat):
+        seen.extend(members["body"])
+        return real(members, needed, cat)
+
+    monkeypatch.setattr(outputs.crossyear, "evaluate_cross_year", spy)
+    nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    assert seen and set(seen) == {body}, f"cross-year checks ran for {sorted(set(seen))}"
+    assert len(seen) == series["body"].eq(body).sum()
+    after = read_table(curated / "check_results.parquet", schemas.CHECK_RESULTS)
+    assert (after["kind"] == "cross_year").sum() > 0
