@@ -36,7 +36,9 @@ from transforms.catalogue import Catalogue
 from transforms.checks import crossyear
 from transforms.checks.bodies import evaluate_bodies
 from transforms.normalise.bodies import resolve_reports
+from transforms.normalise.corrections import NO_CORRECTIONS, Written
 from transforms.quality.summary import CheckCounts
+from transforms.run.corrections import stage_corrections
 from transforms.run.incremental import RESPAN_KINDS, Assembled, Previous
 from transforms.run.spool import SOURCE, spool_schema
 from transforms.schemas import REPORT_READ
@@ -286,11 +288,14 @@ def stage_checks(
     _registered(con, "kept_ids", kept)
     respan = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
     schema = schemas.CHECK_RESULTS
-    where = f"report_id IN (SELECT v FROM kept_ids) AND kind NOT IN ({respan})"
+    where = (
+        f"report_id IN (SELECT v FROM kept_ids) AND kind NOT IN ({respan}) "
+        "AND value_set = 'printed'"  # the checks of corrected values: recomputed every run
+    )
     members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
     order = ", ".join(
         f'"{k}" NULLS FIRST'
-        for k in ("report_id", "kind", "check_id", "breakdown", "locator", "message")
+        for k in ("report_id", "value_set", "kind", "check_id", "breakdown", "locator", "message")
     )
     target = curated.staging_path(curated_dir / "check_results.parquet")
     _stage(con, "check_results", members, order, target, run_id)
@@ -341,12 +346,18 @@ class Workspace:
 
 
 def check_and_stage(
-    ws: Workspace, validator, previous: Previous, assembled: Assembled, catalogue: Catalogue
+    ws: Workspace,
+    validator,
+    previous: Previous,
+    assembled: Assembled,
+    catalogue: Catalogue,
+    written: Written = NO_CORRECTIONS,
 ) -> tuple[dict[str, Path], Tallies]:
     """Everything after the parse: GE over the spool, the values staged, the checks that span
     reports over the staged observations, the bodies resolved over every report (bodies and
     report_bodies staged, their body_unresolved checks recomputed like the spanning ones),
-    check_results staged; the staged files (table →
+    corrections.csv judged and the corrected values checked (`run.corrections`: recomputed
+    every run), check_results staged; the staged files (table →
     file) and the tallies."""
     progress.info("running Great Expectations suites on the reports read")
     validate_spool(validator, ws.dir, assembled)
@@ -370,6 +381,12 @@ def check_and_stage(
             ws.run_id,
         )
         _write_checks(ws.dir, "~bodies", validator.check({"evaluations": evaluate_bodies(bodies)}))
+        progress.info("judging %d corrections", len(written.rows))
+        table, checks = stage_corrections(
+            ws.con, written, staged["observations"], assembled.reports, catalogue, validator
+        )
+        staged |= curated.stage_all({"corrections": table}, ws.curated_dir, ws.run_id)
+        _write_checks(ws.dir, "~corrections", checks)
         validator.finish()
         progress.info("writing Parquet: check results")
         staged["check_results"] = stage_checks(
