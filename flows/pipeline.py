@@ -21,6 +21,7 @@ from flows.settings import Settings
 from flows.tasks import Run
 from transforms import catalogue as catalogue_module
 from transforms.quality.summary import RunSummary, summarise
+from transforms.run import corrections as run_corrections
 from transforms.run import history as runs
 from transforms.run import incremental, outputs
 from transforms.run.lock import run_lock
@@ -76,7 +77,10 @@ def _run(run: Run) -> RunSummary:
         tasks.artifact(alert.markdown())
     tasks.progress.info("done")
     docs = str(run.curated / "data_docs" / "index.html")
-    return summarise(row, reports, found.observations, found.checks, str(warehouse), docs)
+    corrections = run_corrections.tally(run.curated / "corrections.parquet")
+    return summarise(
+        row, reports, found.observations, found.checks, str(warehouse), docs, corrections
+    )
 
 
 @flow(name="nianbao", log_prints=False)

@@ -39,6 +39,7 @@ class Settings:
     bounds: Bounds
     max_file_bytes: int
     corrections: Path | None = None
+    corrections_named: bool = False  # given or set in the environment: it must exist
 
     @classmethod
     def load(
@@ -53,4 +54,7 @@ class Settings:
             bounds=parse_bounds(environ),
             max_file_bytes=max_file_bytes(environ),
             corrections=corrections_path(raw, corrections_file, environ),
+            corrections_named=bool(
+                corrections_file or environ.get("NIANBAO_CORRECTIONS", "").strip()
+            ),
         )

@@ -84,7 +84,7 @@ def scan(run: Run):
     reuse_from = incremental.Previous.empty() if run.full_refresh else previous
     catalogue = catalogue_module.default()
     todo = incremental.plan(paths, run.raw, reuse_from, catalogue, run.settings.max_file_bytes)
-    written = read_corrections(run.settings.corrections)
+    written = read_corrections(run.settings.corrections, run.settings.corrections_named)
     if corrections_changed := run_corrections.changed(previous, written):
         progress.info(
             "corrections changed: %s (%d rows)", run.settings.corrections, len(written.rows)

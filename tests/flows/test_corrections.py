@@ -106,6 +106,9 @@ def test_changing_only_corrections_csv_rebuilds_the_warehouse(nights):
     assert first["corrections"] == {}
     s = second["summary"]
     assert (s.status, s.files_read, s.files_changed) == ("completed", 0, 0)
+    assert s.corrections == {"applied": 2, "invalid": 1}
+    assert "corrections:       3 (2 applied, 1 invalid)" in s.lines()
+    assert first["summary"].corrections == {}
     assert second["tables"]["corrections"] != first["tables"]["corrections"]
 
 

@@ -68,11 +68,14 @@ class Written:
 NO_CORRECTIONS = Written((), "")
 
 
-def read_corrections(path: Path | None) -> Written:
-    """The rows of the file at `path`; none when there is no file (no corrections). A file
-    that cannot be read or is not the expected CSV is one row on line 1 whose `problem` says
-    why: it becomes an invalid correction, never an exception."""
+def read_corrections(path: Path | None, must_exist: bool = False) -> Written:
+    """The rows of the file at `path`; none when there is no file (no corrections), unless the
+    file was named explicitly (`must_exist`: a path mistyped must not pass for no corrections).
+    A file that cannot be read or is not the expected CSV is one row on line 1 whose `problem`
+    says why: it becomes an invalid correction, never an exception."""
     if path is None or not path.exists():
+        if must_exist and path is not None:
+            return Written(({"line": 1, "problem": f"there is no file {path}"},), "", path.name)
         return NO_CORRECTIONS
     try:
         data = path.read_bytes()

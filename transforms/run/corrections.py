@@ -48,6 +48,15 @@ def changed(previous: curated.Previous, written: model.Written) -> bool:
     return set(before["file_sha256"]) != {written.digest}
 
 
+def tally(path: Path) -> dict[str, int]:
+    """status → rows of a published corrections table (what the run's summary says of them;
+    none where there is no such file)."""
+    if not path.exists():
+        return {}
+    statuses = curated.read_table(path, schemas.CORRECTIONS)["status"]
+    return {str(k): int(v) for k, v in statuses.value_counts().items()}
+
+
 def _observations_of(con, observations: Path, report_ids: list[str]) -> pd.DataFrame:
     """Every observation of these reports from the staged file, in the table's order."""
     con.register("corrected_ids", pa.table({"v": pa.array(report_ids, pa.string())}))

@@ -140,6 +140,8 @@ def test_the_file_as_a_whole_wrong_is_one_invalid_row_on_line_1(tmp_path):
     short = _written(tmp_path, "x.txt,abc", name="c.csv")
     assert short.rows[0]["problem"] == "2 fields, the header has 10"
     assert c.read_corrections(tmp_path / "missing.csv") == c.NO_CORRECTIONS
+    (named,) = c.read_corrections(tmp_path / "missing.csv", must_exist=True).rows
+    assert named["problem"] == f"there is no file {tmp_path / 'missing.csv'}"  # a typo shows
 
 
 def test_rows_keep_their_line_in_the_file(tmp_path):
