@@ -132,7 +132,8 @@ def _implausible_rows(obs: pd.DataFrame) -> list[dict]:
 
 
 def _fraction_rows(obs: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
-    counts = obs[~obs["unit"].isin(catalogue.amount_units) & obs["value"].notna()]
+    count_units = {u.unit for u in catalogue.units} - catalogue.amount_units
+    counts = obs[obs["unit"].isin(count_units) & obs["value"].notna()]  # not unmapped cells
     odd = counts[counts["value"].mod(1).ne(0)]
     out = []
     for report_id, cells in sorted(_by_report(odd, ["indicator", "raw_value", "locator"]).items()):
