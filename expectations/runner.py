@@ -29,6 +29,7 @@ from transforms.schemas import to_frame
 
 _MAX_LISTED = 10  # offending cells listed in one message
 CHECKS = schemas.CHECK_RESULTS
+PRINTED = "printed"  # check_results.value_set: a caller re-labels checks of corrected values
 
 
 class ValidationError(RuntimeError):
@@ -158,6 +159,7 @@ def identity_table(spec: SuiteSpec, evaluations: pa.Table, unexpected: dict) -> 
         "actual": evaluations["actual"],
         "message": evaluations["message"],
         "locator": evaluations["locator"],
+        "value_set": pa.array([PRINTED] * evaluations.num_rows, pa.string()),
     }
     return pa.table(columns, schema=CHECKS)
 
@@ -216,6 +218,7 @@ def _report_row(e: ExpectationSpec, report_id: str, bad: list, describe) -> dict
         "actual": float(len(bad)),
         "message": e.description + (f" Fails for {len(bad)}: {listed}{more}" if bad else " Holds."),
         "locator": locators,
+        "value_set": PRINTED,
     }
 
 

@@ -1,7 +1,7 @@
 """The `nianbao` command line.
 
     nianbao run [--raw DIR] [--curated DIR] [--full-refresh] [--config FILE] [--wait]
-                [--runner local|dask] [--dask-address ADDR] [--verbose]
+                [--corrections FILE] [--runner local|dask] [--dask-address ADDR] [--verbose]
     nianbao sql "SELECT …" [--curated DIR]
     nianbao status [--curated DIR] [--last N]
     nianbao serve [--cron "0 2 * * *"] [--timezone Asia/Shanghai] [--next N]
@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="alert configuration (TOML); default: $NIANBAO_CONFIG, else ./nianbao.toml if "
         "present. NIANBAO_ALERT_WEBHOOK and the other NIANBAO_* variables override it",
+    )
+    run.add_argument(
+        "--corrections",
+        type=Path,
+        default=None,
+        help="the analysts' corrections (CSV); default: $NIANBAO_CORRECTIONS, else "
+        "corrections.csv beside the raw folder (data/corrections.csv); none if missing",
     )
     run.add_argument(
         "--runner",
@@ -259,6 +266,7 @@ def _run_flow(args: argparse.Namespace, config: Path | None) -> int:
             config_file=str(config) if config else None,
             wait=args.wait,
             runner=args.runner,
+            corrections_file=str(args.corrections) if args.corrections else None,
         )
     except RunLocked as exc:
         print(f"nianbao: {exc}", file=sys.stderr)

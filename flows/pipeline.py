@@ -21,6 +21,7 @@ from flows.settings import Settings
 from flows.tasks import Run
 from transforms import catalogue as catalogue_module
 from transforms.quality.summary import RunSummary, summarise
+from transforms.run import corrections as run_corrections
 from transforms.run import history as runs
 from transforms.run import incremental, outputs
 from transforms.run.lock import run_lock
@@ -32,14 +33,14 @@ def _run(run: Run) -> RunSummary:
         tasks.progress.info("removed %d files left by an interrupted run", len(leftovers))
     if run.publish_to:
         tasks.fetch_state(run)
-    previous, todo, damaged = tasks.scan(run).value
+    previous, todo, damaged, written, corrections_changed = tasks.scan(run).value
     files = runs.FileCounts(
         len(todo.paths), todo.files_new, todo.files_changed, todo.files_removed, len(todo.to_read)
     )
     error = "damaged state, rebuilt: " + "; ".join(damaged) if damaged else None
     with outputs.Workspace(run.curated, run.run_id) as ws:
         before = outputs.previous_failed(ws.con, previous)
-        if not todo.changed and not previous.reports.empty:
+        if not todo.changed and not corrections_changed and not previous.reports.empty:
             tasks.progress.info("no changes: the published tables stand")
             reports, parquet = previous.reports, curated.published(run.curated)
             n_observations = curated.row_count(parquet["observations"])
@@ -52,7 +53,9 @@ def _run(run: Run) -> RunSummary:
                 fresh = tasks.parse(run, quote(todo), ws).value
             assembled = incremental.assemble_reports(todo, fresh, run.raw, previous)
             reports = assembled.reports
-            parquet, found = tasks.check(run, ws, quote(previous), quote(assembled)).value
+            parquet, found = tasks.check(
+                run, ws, quote(previous), quote(assembled), quote(written)
+            ).value
             status, stamp = "completed", run.run_id
             frames = {"reports": reports, **curated.catalogue_frames(catalogue_module.default())}
     try:
@@ -74,7 +77,10 @@ def _run(run: Run) -> RunSummary:
         tasks.artifact(alert.markdown())
     tasks.progress.info("done")
     docs = str(run.curated / "data_docs" / "index.html")
-    return summarise(row, reports, found.observations, found.checks, str(warehouse), docs)
+    corrections = run_corrections.tally(run.curated / "corrections.parquet")
+    return summarise(
+        row, reports, found.observations, found.checks, str(warehouse), docs, corrections
+    )
 
 
 @flow(name="nianbao", log_prints=False)
@@ -85,22 +91,26 @@ def nianbao_pipeline(
     config_file: str | None = None,
     wait: bool = False,
     runner: str = "local",
+    corrections_file: str | None = None,
 ) -> RunSummary:
     """Read what changed under raw_dir, check it, publish the warehouse under curated_dir (a
     folder, or a filesystem URL such as s3://bucket/prefix: see `transforms.store.remote`), and
     alert on new findings (sinks from config_file / NIANBAO_* environment variables). One run
     at a time per curated folder: another run refuses (RunLocked), or queues when `wait`.
     runner "dask" submits the parse stage to the flow's task runner in chunks; use the flow from
-    `flows.runners.with_dask`, which sets a DaskTaskRunner."""
+    `flows.runners.with_dask`, which sets a DaskTaskRunner. corrections_file: the analysts'
+    corrections (default: NIANBAO_CORRECTIONS, else corrections.csv beside raw_dir; none if
+    missing)."""
     started = runs.now()
+    raw = Path(raw_dir).resolve()
     remote_target = remote.is_remote(curated_dir)
     run = Run(
         run_id=runs.new_run_id(started),
         started=started,
-        raw=Path(raw_dir).resolve(),
+        raw=raw,
         curated=remote.staging_dir(curated_dir) if remote_target else Path(curated_dir).resolve(),
         full_refresh=full_refresh,
-        settings=Settings.load(config_file),
+        settings=Settings.load(config_file, raw=raw, corrections_file=corrections_file),
         runner=runner,
         publish_to=curated_dir if remote_target else None,
     )

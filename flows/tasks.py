@@ -24,8 +24,10 @@ from expectations.runner import Validator
 from expectations.suites import all_suites
 from flows.settings import Settings
 from transforms import catalogue as catalogue_module
+from transforms.normalise.corrections import read_corrections
 from transforms.quality import alerting, findings
 from transforms.quality.report import render_quality_report, write_quality_report
+from transforms.run import corrections as run_corrections
 from transforms.run import history as runs
 from transforms.run import incremental, outputs, spool
 from transforms.run.ingest import discover, parser_version
@@ -70,7 +72,8 @@ class Run:
 @task(cache_policy=NO_CACHE)
 def scan(run: Run):
     """Load the last published state, verified (its reports only: the rest is read from its
-    files when needed), and decide which files must be read. A damaged state file is named here
+    files when needed), and decide which files must be read; read corrections.csv and say
+    whether it changed since the published state. A damaged state file is named here
     and rebuilt from the raw files (nothing is reused); a damaged history is kept aside."""
     progress.info("looking for changes under %s", run.raw)
     previous = curated.load_previous(run.curated, values=False, checks=False)
@@ -81,6 +84,11 @@ def scan(run: Run):
     reuse_from = incremental.Previous.empty() if run.full_refresh else previous
     catalogue = catalogue_module.default()
     todo = incremental.plan(paths, run.raw, reuse_from, catalogue, run.settings.max_file_bytes)
+    written = read_corrections(run.settings.corrections, run.settings.corrections_named)
+    if corrections_changed := run_corrections.changed(previous, written):
+        progress.info(
+            "corrections changed: %s (%d rows)", run.settings.corrections, len(written.rows)
+        )
     progress.info(
         "files: %d seen, %d new, %d changed, %d removed; %d to read",
         len(todo.paths),
@@ -89,7 +97,7 @@ def scan(run: Run):
         todo.files_removed,
         len(todo.to_read),
     )
-    return Held((previous, todo, damaged))
+    return Held((previous, todo, damaged, written, corrections_changed))
 
 
 def _progress(total: int):
@@ -145,12 +153,12 @@ def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> Held:
 
 
 @task(cache_policy=NO_CACHE)
-def check(run: Run, ws: outputs.Workspace, previous, assembled):
+def check(run: Run, ws: outputs.Workspace, previous, assembled, written):
     """Great Expectations over the spool, then the tables staged beside their names (nothing
     is published until `publish_warehouse`); the checks spanning reports on the way."""
     catalogue = catalogue_module.default()
     validator = Validator(all_suites(catalogue), run.curated / "data_docs")
-    return Held(outputs.check_and_stage(ws, validator, previous, assembled, catalogue))
+    return Held(outputs.check_and_stage(ws, validator, previous, assembled, catalogue, written))
 
 
 @task(cache_policy=NO_CACHE)

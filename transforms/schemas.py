@@ -164,7 +164,13 @@ CHECK_RESULTS = _schema(
     "One row per check per report: the arithmetic identities of the template and the structural "
     "checks, as judged by the Great Expectations suites. passed is NULL when the check could not "
     "be evaluated (a value it needs is blank or missing).",
-    _f("report_id", pa.string(), "The report checked (reports.report_id).", False),
+    _f(
+        "report_id",
+        pa.string(),
+        "The report checked (reports.report_id); for a correction_current row naming a file "
+        "with no report, the file as written in corrections.csv.",
+        False,
+    ),
     _f("check_id", pa.string(), "The rule (rules.rule_id) or structural check id.", False),
     _f(
         "breakdown",
@@ -175,7 +181,8 @@ CHECK_RESULTS = _schema(
         "kind",
         pa.string(),
         "identity | semantic | narrative | cross_year | conflict | structure | completeness | "
-        "unmapped_label | metadata | body (body_unresolved: see the bodies table).",
+        "unmapped_label | metadata | body (body_unresolved: see the bodies table) | correction "
+        "(correction_current: a row of corrections.csv that is stale or invalid).",
         False,
     ),
     _f("severity", pa.string(), "error | warning.", False),
@@ -188,6 +195,15 @@ CHECK_RESULTS = _schema(
     ),
     _f("message", pa.string(), "The finding in words, with the values and labels involved.", False),
     _f("locator", pa.string(), "Where the values involved were printed."),
+    _f(
+        "value_set",
+        pa.string(),
+        "Which values were checked: printed (every check, on the values as printed) | "
+        "corrected (the checks of one report again, on its values with the applied corrections "
+        "of corrections.csv: only for reports with one; and the correction_current check of "
+        "each row of corrections.csv).",
+        False,
+    ),
 )
 
 NARRATIVE_CLAIMS = _schema(
@@ -291,6 +307,15 @@ CORE_INDICATOR_MAP = _schema(
     ),
 )
 
+UNITS = _schema(
+    "The units of indicator values (units.csv): which are counts (whole numbers: the views show "
+    "them as BIGINT) and which are amounts (money: decimals kept).",
+    _f("unit", pa.string(), "Unit code (indicators.unit, core_indicator_map.unit).", False),
+    _f("kind", pa.string(), "count | amount.", False),
+    _f("label_zh", pa.string(), "The unit in Chinese (件, 条, 元, 万元 …).", False),
+    _f("description", pa.string(), "What is counted or measured.", False),
+)
+
 _TIME = pa.timestamp("us", tz="UTC")
 
 RUNS = _schema(
@@ -365,6 +390,78 @@ ALERTS = _schema(
     _f("last_run_id", pa.string(), "The run that last tried to deliver it.", False),
     _f("error", pa.string(), "Why the last attempt failed, secrets removed."),
     _f("payload", pa.string(), "The alert as JSON (what is sent; used to send it again).", False),
+)
+
+CORRECTIONS = _schema(
+    "The rows of corrections.csv, the analysts' corrections of misprinted values, each with "
+    "what became of it. A correction never overwrites observations.value: views that use "
+    "corrected values say so (value_corrected). It is applied only while the file it names is "
+    "the one corrected (same sha256) and still prints the value it names; else it is stale, and "
+    "a row that cannot be read is invalid: both are correction_current findings.",
+    _f(
+        "line",
+        pa.int32(),
+        "Line of corrections.csv where the row starts (1 is the header: a problem with the "
+        "whole file is reported on line 1).",
+        False,
+    ),
+    _f("source_file", pa.string(), "The report's file as written (reports.source_file)."),
+    _f("sha256", pa.string(), "SHA-256 of the file corrected, as written."),
+    _f("indicator", pa.string(), "Indicator code of the cell corrected, as written."),
+    _f("breakdown", pa.string(), "Breakdown of the cell corrected, as written."),
+    _f(
+        "printed_value",
+        pa.string(),
+        "The value as printed, as written ('' for a cell printed blank or not read as a number).",
+    ),
+    _f("corrected_value", pa.string(), "The corrected value, as written."),
+    _f("reason", pa.string(), "Why the printed value is wrong."),
+    _f("source", pa.string(), "Where the corrected value comes from (a corrigendum, the parts …)."),
+    _f("author", pa.string(), "Who made the correction."),
+    _f("date", pa.string(), "When (YYYY-MM-DD)."),
+    _f(
+        "status",
+        pa.string(),
+        "applied | stale (the file changed, was removed, or no longer prints printed_value) | "
+        "invalid (a field missing or not readable, an unknown indicator or cell, the same cell "
+        "corrected twice).",
+        False,
+    ),
+    _f(
+        "status_reason",
+        pa.string(),
+        "Why, in words (for applied: the cell and its locator).",
+        False,
+    ),
+    _f(
+        "report_id",
+        pa.string(),
+        "The report of the file named (reports.report_id), NULL when none; the correction "
+        "applies to it only when status is applied.",
+    ),
+    _f(
+        "value_corrected",
+        pa.float64(),
+        "corrected_value as a number, in the indicator's unit (NULL when invalid).",
+    ),
+    _f(
+        "value_corrected_exact",
+        EXACT,
+        "The same exactly, as DECIMAL(38,6) (as observations.value_exact).",
+    ),
+    _f(
+        "locator",
+        pa.string(),
+        "Where the corrected cell is printed in the file (NULL if not found).",
+    ),
+    _f(
+        "file_sha256",
+        pa.string(),
+        "SHA-256 of corrections.csv as the run read it, the same on every row ('' when it "
+        "could not be read): a run whose corrections.csv differs rebuilds the warehouse even "
+        "when no report changed.",
+        False,
+    ),
 )
 
 BODIES = _schema(
@@ -464,10 +561,12 @@ TABLES: dict[str, pa.Schema] = {
     "indicators": INDICATORS,
     "rules": RULES,
     "core_indicator_map": CORE_INDICATOR_MAP,
+    "units": UNITS,
     "runs": RUNS,
     "alerts": ALERTS,
     "bodies": BODIES,
     "report_bodies": REPORT_BODIES,
+    "corrections": CORRECTIONS,
 }
 
 

@@ -112,7 +112,7 @@ def test_libreoffice_opens_the_workbook_and_shows_the_views(exported, tmp_path):
         for shown, row in zip(printed[2:], rows, strict=True):
             assert all(_same(p, v) for p, v in zip(shown, row, strict=True)), (shown, row)
     core = (tmp_path / f"{target.stem}-{export.SHEETS[0].title}.csv").read_text("utf-8")
-    assert ",requests_received,10348\n" in core  # a count shows as a count
+    assert ",requests_received,requests,10348,,10348,,FALSE\n" in core  # a count as a count
 
 
 def test_a_missing_warehouse_is_a_clear_error(tmp_path, capsys):

@@ -85,7 +85,8 @@ def test_core_indicators_answer_sql(run):
     _, con, *_ = run
     got = dict(
         con.execute(
-            "SELECT indicator, value FROM core_indicators WHERE report_id = ?", [_seed_id(con)]
+            "SELECT indicator, coalesce(value, amount) FROM core_indicators WHERE report_id = ?",
+            [_seed_id(con)],
         ).fetchall()
     )
     assert got == CORE

@@ -10,6 +10,7 @@ from transforms.catalogue.models import (
     ROLES,
     RULE_OPS,
     SEVERITIES,
+    UNIT_KINDS,
     Catalogue,
 )
 
@@ -27,7 +28,23 @@ def integrity_problems(cat: Catalogue) -> list[str]:
         + _core_coverage_problems(cat)
         + _role_problems(cat)
         + _body_form_problems(cat)
+        + _unit_problems(cat)
     )
+
+
+def _unit_problems(cat: Catalogue) -> list[str]:
+    """units.csv: each unit once, a count or an amount; every unit an indicator or a core
+    indicator is in is listed (what tells a count from an amount)."""
+    listed = [u.unit for u in cat.units]
+    out = [f"unit listed twice in units.csv: {u}" for u in sorted(_duplicates(listed))]
+    out += [
+        f"unit {u.unit!r}: kind {u.kind!r} is not one of {UNIT_KINDS}"
+        for u in cat.units
+        if u.kind not in UNIT_KINDS
+    ]
+    used = {i.unit for i in cat.indicators} | {c.unit for c in cat.core_indicators}
+    out += [f"unit {u!r} is not in units.csv" for u in sorted(used - set(listed))]
+    return out
 
 
 def _role_problems(cat: Catalogue) -> list[str]:

@@ -26,6 +26,7 @@ from transforms.catalogue.models import (
     Role,
     Rule,
     Template,
+    Unit,
 )
 
 HERE = Path(__file__).parent
@@ -96,6 +97,7 @@ def load(folder: Path = HERE) -> Catalogue:
         checks=tuple(Check(**r) for r in _rows("checks.csv", folder)),
         roles=tuple(Role(**r) for r in _rows("roles.csv", folder)),
         body_forms=tuple(BodyForm(**r) for r in _rows("body_forms.csv", folder)),
+        units=tuple(Unit(**r) for r in _rows("units.csv", folder)),
         digest=_digest(folder),
     )
     problems = integrity_problems(cat)

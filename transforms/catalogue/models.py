@@ -219,6 +219,18 @@ class BodyForm:
     note: str
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A unit of indicator values (units.csv): a `count` (whole numbers: requests, cases,
+    documents …) or an `amount` (money, with decimals)."""
+
+    unit: str
+    kind: str  # count | amount
+    label_zh: str
+    description: str
+
+
+UNIT_KINDS = ("count", "amount")
 BODY_FORM_KINDS = ("government", "town_government", "town", "zone", "zone_government", "department")
 CHECK_SUITES = ("identities", "observations", "reports")
 SEVERITIES = ("error", "warning")
@@ -240,6 +252,7 @@ class Catalogue:
     checks: tuple[Check, ...] = ()
     roles: tuple[Role, ...] = ()
     body_forms: tuple[BodyForm, ...] = ()
+    units: tuple[Unit, ...] = ()
     digest: str = ""  # SHA-256 of the CSVs: a changed catalogue re-reads every report
 
     # Lookups run once per printed cell (hundreds per report, millions per run): the catalogue
@@ -256,6 +269,14 @@ class Catalogue:
 
     def indicator(self, code: str) -> Indicator:
         return self._by_code[code]
+
+    def is_amount(self, unit: str) -> bool:
+        """Whether values in `unit` are amounts (money, decimals kept), not counts."""
+        return unit in self.amount_units
+
+    @cached_property
+    def amount_units(self) -> frozenset[str]:
+        return frozenset(u.unit for u in self.units if u.kind == "amount")
 
     def core_templates(self, code: str) -> tuple[str, ...]:
         """The templates a core indicator is mapped for (a family's row maps each of its

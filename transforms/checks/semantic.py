@@ -14,6 +14,10 @@ when the check holds, 1 when it fails), judged by the same Great Expectations su
   billion requests, items or 万元); such a number is a typing or reading defect, and past 2⁵³ a
   DOUBLE no longer holds it exactly. Judged only where a report prints one (a row per report
   that does, listing the cells).
+- `semantic_whole_count`: a count (an indicator whose unit units.csv calls a count: requests,
+  cases, documents …) is a whole number; "12.5" in a count cell is a misprint or a misread. The
+  views show counts as whole numbers and leave such a cell NULL rather than round it: this
+  finding says where. Judged only where a report prints one, like the one above.
 """
 
 from __future__ import annotations
@@ -127,6 +131,19 @@ def _implausible_rows(obs: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _fraction_rows(obs: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
+    count_units = {u.unit for u in catalogue.units} - catalogue.amount_units
+    counts = obs[obs["unit"].isin(count_units) & obs["value"].notna()]  # not unmapped cells
+    odd = counts[counts["value"].mod(1).ne(0)]
+    out = []
+    for report_id, cells in sorted(_by_report(odd, ["indicator", "raw_value", "locator"]).items()):
+        shown = "; ".join(f"{code} {text!r} at {at}" for code, text, at in cells[:_SHOWN])
+        more = f" and {len(cells) - _SHOWN} more" if len(cells) > _SHOWN else ""
+        message = f"{len(cells)} counts printed with a fraction: {shown}{more}"
+        out.append(_row(report_id, "semantic_whole_count", [at for *_, at in cells], message))
+    return out
+
+
 def evaluate_semantic(
     observations: pd.DataFrame, reports: pd.DataFrame, catalogue: Catalogue
 ) -> pd.DataFrame:
@@ -136,6 +153,7 @@ def evaluate_semantic(
         _town_rows(observations, parsed)
         + _fee_rows(observations, catalogue)
         + _year_rows(observations, parsed)
-        + _implausible_rows(observations[observations["report_id"].isin(parsed["report_id"])])
     )
+    read = observations[observations["report_id"].isin(parsed["report_id"])]
+    rows += _implausible_rows(read) + _fraction_rows(read, catalogue)
     return evaluation_frame(rows)

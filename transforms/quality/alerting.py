@@ -63,9 +63,15 @@ def _finding(row: dict) -> Finding:
         kind=str(row["kind"]),
         expected=_number(row.get("expected")),
         actual=_number(row.get("actual")),
-        message=str(row["message"]),
+        message=_on_corrected(row) + str(row["message"]),
         locator=row["locator"] if isinstance(row.get("locator"), str) else None,
     )
+
+
+def _on_corrected(row: dict) -> str:
+    """A finding on corrected values (check_results.value_set) says so in the alert, where it
+    would otherwise read as the same check on the printed values."""
+    return "[on corrected values] " if row.get("value_set") == "corrected" else ""
 
 
 def new_findings_alert(

@@ -1,9 +1,11 @@
 """Findings: what is wrong in the published state, and which of it is new since the last run.
 
 In: the run's reports and check_results (and the previous run's). Out: one row per finding, a
-failed check or a file that could not be read, keyed by (source_file, check_id, breakdown): the
-key names the place, not the content, so a finding that stands after its file was edited is not
-new, and a check that starts failing after an edit is.
+failed check or a file that could not be read, keyed by (source_file, check_id, breakdown,
+value_set): the key names the place, not the content, so a finding that stands after its file
+was edited is not new, and a check that starts failing after an edit is. A check of corrected
+values (value_set corrected) is a finding of its own beside the same check of the printed ones;
+a correction_current finding on a file with no report names the file as written.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 
 FILE_STATUSES = ("unreadable", "no_template", "failed")  # files not read
 FINDING_STATUSES = (*FILE_STATUSES, "partial")  # … and files read in part
-KEY = ("source_file", "check_id", "breakdown")
+KEY = ("source_file", "check_id", "breakdown", "value_set")
 COLUMNS = (
     "report_id",
     "source_file",
@@ -26,6 +28,7 @@ COLUMNS = (
     "actual",
     "message",
     "locator",
+    "value_set",
 )
 _KIND_ORDER = {"file": 0, "identity": 1, "cross_year": 2, "narrative": 3, "semantic": 4}
 
@@ -35,6 +38,7 @@ def findings(reports: pd.DataFrame, check_results: pd.DataFrame) -> pd.DataFrame
     failed = check_results[check_results["passed"].eq(False).fillna(False).astype(bool)]
     where = reports[["report_id", "source_file", "body", "report_year"]]
     checks = failed.merge(where, on="report_id", how="left")
+    checks = checks.assign(source_file=checks["source_file"].fillna(checks["report_id"]))
     unread = reports[reports["status"].isin(FINDING_STATUSES)]
     files = unread.assign(
         check_id="file_" + unread["status"],
@@ -45,6 +49,7 @@ def findings(reports: pd.DataFrame, check_results: pd.DataFrame) -> pd.DataFrame
         actual=float("nan"),
         message=unread["error"].fillna(""),
         locator=None,
+        value_set="printed",
     )
     parts = [f[list(COLUMNS)] for f in (files, checks) if not f.empty]
     if not parts:
@@ -54,7 +59,10 @@ def findings(reports: pd.DataFrame, check_results: pd.DataFrame) -> pd.DataFrame
 
 def _keys(frame: pd.DataFrame) -> pd.Series:
     parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in KEY]
-    return parts[0] + "\x1f" + parts[1] + "\x1f" + parts[2]
+    keys = parts[0]
+    for part in parts[1:]:
+        keys = keys + "\x1f" + part
+    return keys
 
 
 def mark_new(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:

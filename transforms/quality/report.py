@@ -249,7 +249,10 @@ def _charts(findings: pd.DataFrame) -> str:
 
 def _ordered(findings: pd.DataFrame) -> pd.DataFrame:
     # "error" sorts before "warning", which is the order people read them in.
-    keys = ["severity", "body", "report_year", "source_file", "check_id", "breakdown"]
+    keys = ["severity", "body", "report_year", "source_file", "check_id", "breakdown", "value_set"]
+    keys = [
+        k for k in keys if k in findings.columns
+    ]  # value_set: absent from a frame made without it
     return findings.sort_values(keys, na_position="last", kind="stable")
 
 
@@ -260,8 +263,9 @@ def _finding_row(f: Mapping[str, object]) -> str:
         f'<span class="year">{_year(f.get("report_year"))}</span>'
         f'<br><span class="file">{_text(f.get("source_file"))}</span>'
     )
+    corrected = " (on corrected values)" if f.get("value_set") == "corrected" else ""
     rule = (
-        f"<code>{_text(f.get('check_id'))}</code>"
+        f"<code>{_text(f.get('check_id'))}</code>{corrected}"
         f'<br><span class="sev-{severity}">{_text(f.get("severity"))}</span>'
     )
     values = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from transforms.schemas import REPORT_READ
 
@@ -47,6 +47,7 @@ class RunSummary:
     warehouse: str
     data_docs: str
     quality_report: str
+    corrections: dict[str, int] = field(default_factory=dict)  # status → rows of corrections.csv
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -77,14 +78,27 @@ class RunSummary:
             f"checks failed:     {self.checks_failed}",
             f"new findings:      {self.checks_newly_failed} (failed checks and unread files "
             "not seen in the last run)",
+            *self._corrections_line(),
             f"warehouse:         {self.warehouse}",
             f"quality report:    {self.quality_report}",
             f"data docs:         {self.data_docs}",
         ]
 
+    def _corrections_line(self) -> list[str]:
+        if not self.corrections:
+            return []
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(self.corrections.items()))
+        return [f"corrections:       {sum(self.corrections.values())} ({counts})"]
+
 
 def summarise(
-    row: dict, reports, n_observations: int, checks: CheckCounts, warehouse: str, data_docs: str
+    row: dict,
+    reports,
+    n_observations: int,
+    checks: CheckCounts,
+    warehouse: str,
+    data_docs: str,
+    corrections: dict[str, int] | None = None,
 ) -> RunSummary:
     """The summary of a run from its `runs` row, its reports frame and its check counts."""
     status = reports["status"]
@@ -108,4 +122,5 @@ def summarise(
         warehouse=warehouse,
         data_docs=data_docs,
         quality_report=str(row.get("quality_report") or ""),
+        corrections=corrections or {},
     )

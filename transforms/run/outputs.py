@@ -36,8 +36,10 @@ from transforms.catalogue import Catalogue
 from transforms.checks import crossyear
 from transforms.checks.bodies import evaluate_bodies
 from transforms.normalise.bodies import resolve_reports
+from transforms.normalise.corrections import NO_CORRECTIONS, Written
 from transforms.quality.summary import CheckCounts
 from transforms.run import spool
+from transforms.run.corrections import stage_corrections
 from transforms.run.incremental import RESPAN_KINDS, SPAN_KINDS, Assembled, Previous, respanned
 from transforms.run.spool import SOURCE, spool_schema
 from transforms.schemas import REPORT_READ
@@ -309,13 +311,15 @@ def stage_checks(
     spanning = ", ".join("'" + k + "'" for k in SPAN_KINDS)
     schema = schemas.CHECK_RESULTS
     where = (
-        f"report_id IN (SELECT v FROM kept_ids) AND (kind NOT IN ({again}) OR "
+        f"report_id IN (SELECT v FROM kept_ids) AND value_set = 'printed' AND "
+        f"(kind NOT IN ({again}) OR "
         f"(kind IN ({spanning}) AND report_id NOT IN (SELECT v FROM respan_ids)))"
+        # the checks of corrected values: recomputed every run
     )
     members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
     order = ", ".join(
         f'"{k}" NULLS FIRST'
-        for k in ("report_id", "kind", "check_id", "breakdown", "locator", "message")
+        for k in ("report_id", "value_set", "kind", "check_id", "breakdown", "locator", "message")
     )
     target = curated.staging_path(curated_dir / "check_results.parquet")
     _stage(con, "check_results", members, order, target, run_id)
@@ -366,14 +370,20 @@ class Workspace:
 
 
 def check_and_stage(
-    ws: Workspace, validator, previous: Previous, assembled: Assembled, catalogue: Catalogue
+    ws: Workspace,
+    validator,
+    previous: Previous,
+    assembled: Assembled,
+    catalogue: Catalogue,
+    written: Written = NO_CORRECTIONS,
 ) -> tuple[dict[str, Path], Tallies]:
     """Everything after the parse: the values staged; the checks that span reports over the
     staged observations (for the bodies whose reports changed: `incremental.respanned`) and
     the bodies resolved over every report (bodies and report_bodies staged), their evaluations
     written to the spool as the run's own parts; GE over every evaluations and observations
-    part at once (one checkpoint run per batch of rows, whatever made them); check_results
-    staged. Returns the staged files (table → file) and the tallies."""
+    part at once (one checkpoint run per batch of rows, whatever made them); corrections.csv
+    judged and the corrected values checked (`run.corrections`: recomputed every run);
+    check_results staged. Returns the staged files (table → file) and the tallies."""
     progress.info("writing Parquet: observations and narrative claims")
     staged, n_obs = stage_values(ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id)
     try:
@@ -395,6 +405,12 @@ def check_and_stage(
         _write(ws.dir, f"{RUN_PART}bodies", "evaluations", evaluate_bodies(bodies))
         progress.info("running Great Expectations suites on the reports read")
         validate_spool(validator, ws.dir, assembled)
+        progress.info("judging %d corrections", len(written.rows))
+        table, checks = stage_corrections(
+            ws.con, written, staged["observations"], assembled.reports, catalogue, validator
+        )
+        staged |= curated.stage_all({"corrections": table}, ws.curated_dir, ws.run_id)
+        _write(ws.dir, f"{RUN_PART}corrections", CHECKS, checks)
         validator.finish()
         progress.info("writing Parquet: check results")
         staged["check_results"] = stage_checks(

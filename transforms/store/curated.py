@@ -19,7 +19,7 @@ count) and its schema, and read with Parquet's page checksums verified. A damage
 named and the run reads every raw file again (what a full refresh would do); a damaged history
 (runs, alerts), which the raw files cannot rebuild, is kept aside as
 `<name>.parquet.damaged-<time>` and a new history started. The catalogue tables (indicators,
-rules, core_indicator_map) are frames made here from the catalogue, so that the warehouse is
+rules, core_indicator_map, units) are frames made here from the catalogue, so that the warehouse is
 built from Parquet alone.
 """
 
@@ -148,6 +148,7 @@ def catalogue_frames(catalogue: Catalogue) -> dict[str, pd.DataFrame]:
         "indicators": to_frame([asdict(i) for i in catalogue.indicators], schemas.INDICATORS),
         "rules": to_frame(rules, schemas.RULES),
         "core_indicator_map": to_frame(core_map, schemas.CORE_INDICATOR_MAP),
+        "units": to_frame([asdict(u) for u in catalogue.units], schemas.UNITS),
     }
 
 

@@ -89,6 +89,49 @@ FROM core_indicators
 WHERE indicator = 'requests_received' AND province IS NOT NULL
 GROUP BY ALL ORDER BY province, report_year;""",
     ),
+    (
+        "Which printed values were corrected, why, and which corrections no longer apply?",
+        """SELECT source_file, indicator, breakdown, printed_value, corrected_value, status,
+       status_reason, reason, source, author, date
+FROM corrections ORDER BY status, source_file, line;""",
+    ),
+)
+
+CORRECTIONS = (
+    "## Corrections",
+    "",
+    "Analysts correct misprinted values in `corrections.csv` (`nianbao run --corrections FILE`,",
+    "else `$NIANBAO_CORRECTIONS`, else `corrections.csv` beside the raw folder:",
+    "`data/corrections.csv`; no file, no corrections). One row per corrected cell, UTF-8:",
+    "",
+    "```",
+    "source_file,sha256,indicator,breakdown,printed_value,corrected_value,reason,source,author,date",
+    "huaian_hongze_qu_2023.pdf,94a21135…,appeals.review.total,total,0,11,"
+    "总计 printed 0; 维持 10 + 纠正 1 = 11,the parts of the row,analyst,2026-12-04",
+    "```",
+    "",
+    "`printed_value` is the number as printed (empty for a blank cell); `source` may be empty;",
+    "`date` is YYYY-MM-DD; a count is corrected to a whole number. Every run judges each row",
+    "(`corrections.status`, with `status_reason`):",
+    "",
+    "- `applied`: the file at `source_file` has that SHA-256 and prints `printed_value` in that",
+    "  cell. `observations.value` stays as printed; `observations_corrected.value_corrected`,",
+    "  `core_indicators.value_corrected` / `amount_corrected` and `body_year_series` (which uses",
+    "  corrected values) carry the correction; `requests_matrix` and `appeals` stay as printed",
+    "  and count their `corrected_cells`.",
+    "- `stale`: the file changed (another SHA-256), was removed or renamed, or no longer prints",
+    "  `printed_value`: not applied.",
+    "- `invalid`: a field missing or not readable, an unknown indicator or cell, the same cell",
+    "  corrected twice, or a file that is not this CSV at all (one row on line 1): not applied.",
+    "",
+    "Checks run on both value sets (`check_results.value_set`): every check on the printed",
+    "values, as if there were no corrections (a misprint stays a finding), and the one-report",
+    "checks (identities, semantic, completeness) again on the corrected values of each report",
+    "with an applied correction, so a correction that fixes a total makes its check pass there.",
+    "Each row of the file is also a `correction_current` check (value set `corrected`): a stale",
+    "or invalid correction is a finding, in `findings`, the quality report and the alert. A run",
+    "rebuilds the warehouse when only `corrections.csv` changed.",
+    "",
 )
 
 BODIES = (
@@ -193,12 +236,15 @@ def render(catalogue: Catalogue) -> str:
         '`nianbao sql "…"`. `observations` holds totals and their parts side by side: never SUM a',
         "whole column, pick indicators.",
         "",
-        "Numbers: `value` is DOUBLE in `observations` and in every view, counts and amounts alike",
-        "(its type is part of this contract). `nianbao sql` and `nianbao export --xlsx` show a",
-        "result column of whole numbers as integers (a count prints as `12`, not `12.0`); a",
-        "column that holds any fraction (an amount such as `12.5` 万元) keeps every decimal, so",
-        "a count in the same column prints `12.0` there. In the duckdb shell write",
-        "`value::BIGINT` for a count (the indicator's unit says which values are counts).",
+        "Numbers: `value` is DOUBLE in `observations` (and `observations_corrected`), counts and",
+        "amounts alike, with `value_exact` beside it; `units` (units.csv) says which units are",
+        "counts and which amounts. The analysts' views type them: a count is a whole number,",
+        "BIGINT (`core_indicators.value`, `body_year_series.value`, every cell of",
+        "`requests_matrix` and `appeals`), an amount (元, 万元) is DOUBLE with its decimals, in",
+        "its own column (`amount`). A count printed with a fraction is NULL in those views, never",
+        "rounded: the number stays in `observations`, and a `semantic_whole_count` finding names",
+        "the cell. `nianbao sql` and `nianbao export --xlsx` show any result column of whole",
+        "numbers as integers (`12`, not `12.0`); a column holding any fraction keeps its decimals.",
         "",
         "## Tables",
         "",
@@ -209,7 +255,7 @@ def render(catalogue: Catalogue) -> str:
     for name in VIEWS:
         lines += _view_section(name)
     lines += _core_section(catalogue)
-    lines += [*BODIES]
+    lines += [*CORRECTIONS, *BODIES]
     lines += _catalogue_section(catalogue)
     lines += ["## Questions analysts ask, answered in SQL", ""]
     for number, (question, sql) in enumerate(QUESTIONS, start=1):

@@ -37,7 +37,11 @@ class Sheet:
 
 SHEETS = (
     Sheet("core_indicators", "core_indicators 核心指标", "body, report_year, indicator, report_id"),
-    Sheet("findings", "findings 问题清单", "body, report_year, source_file, check_id, breakdown"),
+    Sheet(
+        "findings",
+        "findings 问题清单",
+        "body, report_year, source_file, check_id, breakdown, value_set",
+    ),
     Sheet("report_quality", "report_quality 报告质量", "source_file, report_id"),
 )
 

@@ -528,3 +528,17 @@ def test_redact_removes_url_paths_queries_and_the_password_from_any_text():
         "POST https://hooks.example.com/… failed; token ***; "
         "login with ***; other https://example.net/a stays"
     )
+
+
+def test_a_finding_on_corrected_values_says_so_in_the_alert():
+    from transforms.quality.alerting import _finding
+
+    row = {
+        "source_file": "a.pdf", "body": "某区", "report_year": 2023, "check_id": "r",
+        "kind": "identity", "expected": 1.0, "actual": 0.0, "message": "总计 fails",
+        "locator": "page 1",
+    }  # fmt: skip
+    assert _finding({**row, "value_set": "printed"}).message == "总计 fails"
+    assert _finding({**row, "value_set": "corrected"}).message == (
+        "[on corrected values] 总计 fails"
+    )

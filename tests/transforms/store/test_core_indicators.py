@@ -239,9 +239,10 @@ def published(tmp_path_factory):
     con = duckdb.connect(str(path), read_only=True)
     try:
         core = con.execute(
-            "SELECT r.source_file, r.template, c.indicator, c.value "
+            "SELECT r.source_file, r.template, c.indicator, c.value, c.amount "
             "FROM core_indicators c JOIN reports r USING (report_id)"
         ).fetchall()
+        core = [(*row[:3], row[4] if row[3] is None else row[3]) for row in core]  # as typed
     finally:
         con.close()
     return reports, core, obs
@@ -345,3 +346,22 @@ def test_the_core_map_table_carries_the_comparability_notes():
     variants = other.groupby(["template", "variant"])["indicator"].apply(sorted).to_dict()
     assert variants[("national_2021", 1)] == ["requests.other"]
     assert len(variants[("national_2021", 2)]) == 3
+
+
+def test_counts_are_whole_numbers_and_amounts_keep_their_decimals(published):
+    """Issue 15 item 6: a count comes back as an integer (BIGINT: 12, never 12.0), an amount
+    (units.csv kind amount) as a float with its decimals (洪泽区 2023 prints 7730.28 万元)."""
+    cat = default()
+    kinds = {u.unit: u.kind for u in cat.units}
+    unit_of = {c.code: c.unit for c in cat.core_indicators}
+    seen = set()
+    for source, _, indicator, value in published[1]:
+        if value is None:
+            continue
+        kind = kinds[unit_of[indicator]]
+        assert isinstance(value, int if kind == "count" else float), (source, indicator)
+        seen.add(kind)
+    assert seen == {"count", "amount"}
+    assert _values(published[1])["huaian_hongze_qu_2023.pdf"]["administrative_fees_10k_yuan"] == (
+        pytest.approx(7730.28)
+    )

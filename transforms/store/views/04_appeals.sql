@@ -1,5 +1,8 @@
 -- comment: National table 四 wide: one row per report, the 15 numbers as columns (<group>_<outcome>:
---   review, litigation_direct, litigation_after_review × upheld, corrected, other, pending, total).
+--   review, litigation_direct, litigation_after_review × upheld, corrected, other, pending, total),
+--   as printed, whole numbers (BIGINT; NULL where blank, unreadable or a fraction: never
+--   rounded). corrected_cells says how many of the 15 an applied correction of corrections.csv
+--   names (their corrected values: observations_corrected, core_indicators.value_corrected).
 -- column report_id: The report.
 -- column body: Issuing body.
 -- column report_year: The year reported on.
@@ -18,32 +21,40 @@
 -- column litigation_after_review_other: appeals.litigation_after_review.other.
 -- column litigation_after_review_pending: appeals.litigation_after_review.pending.
 -- column litigation_after_review_total: appeals.litigation_after_review.total.
+-- column corrected_cells: Cells of table 四 with an applied correction (0: none).
+WITH cells AS (
+    SELECT report_id, indicator, correction_line,
+           CASE WHEN value = trunc(value) AND abs(value) < 9e18
+                THEN CAST(value AS BIGINT) END AS n
+    FROM observations_corrected
+    WHERE indicator LIKE 'appeals.%'
+)
 SELECT o.report_id, r.body, r.report_year,
-       max(value) FILTER (WHERE indicator = 'appeals.review.upheld') AS review_upheld,
-       max(value) FILTER (WHERE indicator = 'appeals.review.corrected') AS review_corrected,
-       max(value) FILTER (WHERE indicator = 'appeals.review.other') AS review_other,
-       max(value) FILTER (WHERE indicator = 'appeals.review.pending') AS review_pending,
-       max(value) FILTER (WHERE indicator = 'appeals.review.total') AS review_total,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_direct.upheld')
+       max(n) FILTER (WHERE indicator = 'appeals.review.upheld') AS review_upheld,
+       max(n) FILTER (WHERE indicator = 'appeals.review.corrected') AS review_corrected,
+       max(n) FILTER (WHERE indicator = 'appeals.review.other') AS review_other,
+       max(n) FILTER (WHERE indicator = 'appeals.review.pending') AS review_pending,
+       max(n) FILTER (WHERE indicator = 'appeals.review.total') AS review_total,
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_direct.upheld')
          AS litigation_direct_upheld,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_direct.corrected')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_direct.corrected')
          AS litigation_direct_corrected,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_direct.other')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_direct.other')
          AS litigation_direct_other,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_direct.pending')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_direct.pending')
          AS litigation_direct_pending,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_direct.total')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_direct.total')
          AS litigation_direct_total,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_after_review.upheld')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_after_review.upheld')
          AS litigation_after_review_upheld,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_after_review.corrected')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_after_review.corrected')
          AS litigation_after_review_corrected,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_after_review.other')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_after_review.other')
          AS litigation_after_review_other,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_after_review.pending')
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_after_review.pending')
          AS litigation_after_review_pending,
-       max(value) FILTER (WHERE indicator = 'appeals.litigation_after_review.total')
-         AS litigation_after_review_total
-FROM observations o JOIN reports r USING (report_id)
-WHERE o.indicator LIKE 'appeals.%'
+       max(n) FILTER (WHERE indicator = 'appeals.litigation_after_review.total')
+         AS litigation_after_review_total,
+       count(o.correction_line) AS corrected_cells
+FROM cells o JOIN reports r USING (report_id)
 GROUP BY o.report_id, r.body, r.report_year

@@ -1,5 +1,6 @@
--- comment: One row per raw file: its status, how many checks ran and failed, and how many cells
---   were blank, ambiguous, unreadable or carried an unknown label.
+-- comment: One row per raw file: its status, how many checks ran and failed on its printed values
+--   (and on its corrected values), how many cells were blank, ambiguous, unreadable or carried
+--   an unknown label, and how many corrections of corrections.csv name it.
 -- column report_id: The report.
 -- column source_file: The raw file.
 -- column body: Issuing body.
@@ -15,19 +16,28 @@
 -- column template: Template family.
 -- column status: What became of the file (reports.status).
 -- column n_values: Table values captured.
--- column checks_run: Checks evaluated.
--- column checks_failed: Checks failed (findings).
+-- column checks_run: Checks evaluated on the printed values.
+-- column checks_failed: Checks failed on the printed values (findings).
+-- column corrected_checks_failed: Checks failed on the corrected values (value_set corrected:
+--   a report with an applied correction, and stale or invalid corrections of this file).
 -- column blank_cells: Cells printed blank (not zeros).
 -- column ambiguous_cells: Flattened cells with more than one valid split.
 -- column unreadable_cells: Cells that are not a number (or only an approximate one).
 -- column unmapped_labels: Cells whose label the catalogue does not know.
+-- column corrections_applied: Corrections of corrections.csv applied to the file's values.
+-- column corrections_not_applied: Corrections naming the file that are stale or invalid.
 SELECT r.report_id, r.source_file, r.body, b.body_id, b.name AS body_name, b.level AS body_level,
        b.province, b.city, b.county, b.adcode, r.report_year, r.template, r.status,
        r.n_values,
        (SELECT count(*) FROM check_results c
-         WHERE c.report_id = r.report_id AND c.passed IS NOT NULL) AS checks_run,
+         WHERE c.report_id = r.report_id AND c.passed IS NOT NULL
+           AND c.value_set = 'printed') AS checks_run,
        (SELECT count(*) FROM check_results c
-         WHERE c.report_id = r.report_id AND c.passed = false) AS checks_failed,
+         WHERE c.report_id = r.report_id AND c.passed = false
+           AND c.value_set = 'printed') AS checks_failed,
+       (SELECT count(*) FROM check_results c
+         WHERE c.report_id = r.report_id AND c.passed = false
+           AND c.value_set = 'corrected') AS corrected_checks_failed,
        (SELECT count(*) FROM observations o
          WHERE o.report_id = r.report_id AND o.value_status = 'blank') AS blank_cells,
        (SELECT count(*) FROM observations o
@@ -37,7 +47,11 @@ SELECT r.report_id, r.source_file, r.body, b.body_id, b.name AS body_name, b.lev
          WHERE o.report_id = r.report_id
            AND o.value_status IN ('unreadable', 'approximate')) AS unreadable_cells,
        (SELECT count(*) FROM observations o
-         WHERE o.report_id = r.report_id AND o.indicator IS NULL) AS unmapped_labels
+         WHERE o.report_id = r.report_id AND o.indicator IS NULL) AS unmapped_labels,
+       (SELECT count(*) FROM corrections k
+         WHERE k.report_id = r.report_id AND k.status = 'applied') AS corrections_applied,
+       (SELECT count(*) FROM corrections k
+         WHERE k.report_id = r.report_id AND k.status <> 'applied') AS corrections_not_applied
 FROM reports r
 LEFT JOIN report_bodies rb ON rb.report_id = r.report_id
 LEFT JOIN bodies b ON b.body_id = rb.body_id
