@@ -22,9 +22,14 @@ CUT_FAMILIES = ("national",)
 # and the margin by which the best indicator must beat every other one
 NEAREST_MIN = 0.75
 NEAREST_MARGIN = 0.08
-# What OCR makes of a row's list marker ("一、" read as "、", "6." as "扣 ", "7." as "了 "):
-# anything before the first ideograph, and a one-character piece set apart by a space
-_OCR_MARKER = re.compile(r"^(?:[^\u4e00-\u9fff]+|[\u4e00-\u9fff][\s.．、]+)")
+NEAREST_IDEOGRAPHS = 4  # a shorter OCR label is too little to tell a misreading from another label
+# What OCR makes of a row's list marker: "（一）" with mixed brackets ("（一) "), "一、" read as
+# "、", "6." as "扣 ", "7." as "了 ": a bracketed numeral, anything before the first ideograph,
+# and a one-character piece set apart by a space or a stop
+_OCR_MARKER = re.compile(
+    r"^\s*(?:[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|[^\u4e00-\u9fff]+"
+    r"|[\u4e00-\u9fff][\s.．、]+)\s*"
+)
 _IDEOGRAPHS = re.compile(
     r"[\u4e00-\u9fff]"
 )  # families whose cut labels are matched (`Catalogue.lookup_cut`)
@@ -408,10 +413,10 @@ class Catalogue:
         the label without what OCR made of its list marker, matched to the family's aliases by
         similarity. Only in the national form (long, distinct labels), only a label whose best
         indicator is at least `NEAREST_MIN` similar and beats every other by `NEAREST_MARGIN`,
-        and never a label of under `CUT_MIN` characters (too little to tell a misreading)."""
+        and never a label of under `NEAREST_IDEOGRAPHS` ideographs."""
         family = self.family(template)
         key = normalise_label(_OCR_MARKER.sub("", label.strip()))
-        if family not in CUT_FAMILIES or len(_IDEOGRAPHS.findall(key)) < CUT_MIN:
+        if family not in CUT_FAMILIES or len(_IDEOGRAPHS.findall(key)) < NEAREST_IDEOGRAPHS:
             return None
         return self._nearest(family, key)
 

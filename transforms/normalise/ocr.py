@@ -12,8 +12,9 @@ the settled values afterwards, so a printed defect stays a failed check.
 - `ocr_unconfirmed`: OCR was sure (confidence ≥ `SURE`) and no identity holding confirms it;
   the value is kept, and an identity it takes part in that fails is a failed check as for any
   printed table (the note says so). OCR choices never "correct" a sure number.
-  OCR was unsure of the cell, but an identity it takes part in fails whatever it reads (the
-  other cells would need it negative): the failure is the table's, the reading is kept.
+  OCR was unsure of the cell, but an identity it takes part in fails whatever it reads (its
+  other cells, all read sure, would need it negative): the failure is the table's, the reading
+  is kept.
 - `ambiguous`: OCR was unsure and no identity settles it: value NULL, the readings in the note.
 
 Identities (rules.csv): `sum` rules in every breakdown, `across_columns` rules on every row, each
@@ -92,8 +93,8 @@ def _holds(identity: _Identity, values: dict[Key, float | None]) -> bool | None:
 
 
 def _needed(identity: _Identity, key: Key, values: dict[Key, float | None]) -> float | None:
-    """The value cell `key` would need for the identity to hold; None where another cell of it
-    has no value."""
+    """The value cell `key` would need for the identity to hold, from the other cells' values;
+    None where another cell of it has no value (`values` holds None for the unsure ones)."""
     others = [values[k] for k in identity.keys if k != key]
     if any(v is None for v in others):
         return None
@@ -112,6 +113,11 @@ def _readings(cell: RawCell) -> list[tuple[float, str]]:
     return out
 
 
+def _unsure(cell: RawCell) -> bool:
+    confidence = cell.ocr.confidence if cell.ocr else None
+    return cell.ocr is not None and (confidence is None or confidence < SURE)
+
+
 def settle(
     cells: Sequence[RawCell],
     read: Sequence[tuple[str | None, str | None, float | None, str]],
@@ -124,6 +130,8 @@ def settle(
         k: (read[i][2] if read[i][3] in READ_STATUSES else None) for k, i in keyed.items()
     }
     identities = _identities(rules, set(keyed))
+    # the values an unsure cell's identities are judged with: no other unsure cell among them
+    sure = {k: (None if _unsure(cells[keyed[k]]) else v) for k, v in values.items()}
     out: dict[int, Settled] = {}
     for key, i in keyed.items():
         if read[i][3] != OCR_UNCONFIRMED:
@@ -131,7 +139,7 @@ def settle(
         mine = [d for d in identities if key in d.keys]
         held = [d.name for d in mine if _holds(d, values)]
         failed = [d.name for d in mine if _holds(d, values) is False]
-        out[i] = _judge(cells[i], key, mine, held, failed, values)
+        out[i] = _judge(cells[i], key, mine, held, failed, values, sure)
     return out
 
 
@@ -142,6 +150,7 @@ def _judge(
     held: list[str],
     failed: list[str],
     values: dict[Key, float | None],
+    sure: dict[Key, float | None],
 ) -> Settled:
     confidence = cell.ocr.confidence if cell.ocr and cell.ocr.confidence is not None else 0.0
     own = parse_cell(cell.text)
@@ -153,7 +162,7 @@ def _judge(
     if confidence >= SURE:
         why = f"contradicted by {', '.join(failed)}" if failed else "no identity confirms it"
         return Settled(OCR_UNCONFIRMED, own.value, own.exact, f"{read}, sure; {why}")
-    impossible = [d.name for d in mine if (_needed(d, key, values) or 0) < 0]
+    impossible = [d.name for d in mine if (_needed(d, key, sure) or 0) < 0]
     if impossible:
         why = f"{', '.join(impossible)} fails whatever it reads (a printed defect)"
         return Settled(OCR_UNCONFIRMED, own.value, own.exact, f"{read}, unsure; kept: {why}")

@@ -53,23 +53,23 @@ def _code(
 def _judged(cell: RawCell) -> Cell:
     """The parser's judgement where it made one (flattened splits), else the cell's own; a
     number OCR read is `ocr_unconfirmed` until `settle` judges it with the identities."""
-    if cell.ocr is not None:
-        return _read_by_ocr(cell)
+    judged = _printed(cell)
+    if cell.ocr is None:
+        return judged
+    if judged.status in READ_STATUSES:
+        return Cell(judged.value, OCR_UNCONFIRMED, judged.note, judged.exact)
+    if not cell.text.strip() and cell.ocr.confidence is not None:
+        return Cell(None, UNREADABLE, "ink in the cell that OCR could not read")
+    return judged
+
+
+def _printed(cell: RawCell) -> Cell:
     if cell.status is None:
         return parse_cell(cell.text)
     if cell.status == DERIVED:
         split = parse_cell(cell.text)
         return Cell(split.value, DERIVED, cell.note, split.exact)
     return Cell(None, cell.status, cell.note)
-
-
-def _read_by_ocr(cell: RawCell) -> Cell:
-    parsed = parse_cell(cell.text)
-    if parsed.status in READ_STATUSES:
-        return Cell(parsed.value, OCR_UNCONFIRMED, parsed.note, parsed.exact)
-    if not cell.text.strip() and cell.ocr.confidence is not None:
-        return Cell(None, UNREADABLE, "ink in the cell that OCR could not read")
-    return parsed
 
 
 def observations(table: ParsedTable, report_id: str, catalogue: Catalogue) -> pd.DataFrame:

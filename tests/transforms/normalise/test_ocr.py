@@ -3,6 +3,8 @@ row (总计 = 维持 + 纠正 + 其他 + 尚未审结)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from transforms.catalogue import default
@@ -85,3 +87,20 @@ def test_an_unsure_digit_in_a_table_defect_is_kept_and_the_defect_stays():
 def test_ink_ocr_cannot_read_is_not_a_blank(text):
     got = _review((text, 10.0, ()))
     assert got.loc["appeals.review.upheld", "value_status"] == "unreadable"
+
+
+def test_numbers_a_parser_found_in_ocr_text_lines_are_ocr_numbers_too():
+    """A scan's table printed without ruling lines is parsed from the OCR text lines: those
+    cells carry no OCR confidence, so each is unsure, and only identities confirm it."""
+    from tests.conftest import FIXTURES
+    from transforms.extract.readers import read_document
+    from transforms.extract.templates import parse_document
+
+    path = FIXTURES / "pingtan_2021_national_flat.txt"
+    text = read_document(path, path.read_bytes())
+    scan = dataclasses.replace(text, ocr=True)
+    obs = observations(parse_document(scan, default()), "r", default())
+    statuses = set(obs["value_status"])
+    assert "number" not in statuses and OCR_CONFIRMED in statuses
+    unsure = obs[obs["value_status"] == OCR_UNCONFIRMED]
+    assert unsure["evidence"].str.contains("fails whatever it reads").all()

@@ -55,6 +55,7 @@ class Document:
     file_format: str
     tables: tuple[Table, ...] = field(default=())
     errors: tuple[str, ...] = field(default=())  # parts of the file not read, and why
+    ocr: bool = False  # the text and cells were read by OCR from page images (a scan)
 
     @property
     def text(self) -> str:

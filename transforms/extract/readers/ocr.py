@@ -1,11 +1,13 @@
 """OCR reader: a scanned (image-only) report PDF → a Document of ruled tables and page text.
 
 In: the bytes of a PDF with no text layer (`pdf.read` hands them over). Out: `Document(lines,
-"pdf", "pdf", tables, errors)` like the PDF reader's, or a `ReadError` (Tesseract missing, no
-page rendered). Every cell is a `TableCell` whose locator says page, table, row, column and the
-cell's box in the page image ("page 3, table 2, row 5, col 4, box 612,880,671,912 at 150 dpi"),
-and whose `ocr` holds what the engine said: its confidence and, for digits it was unsure of, the
-alternatives. Judging the numbers is not done here: normalise settles each OCR number with the
+"ocr", "pdf", tables, errors, ocr=True)` like the PDF reader's, or a `ReadError` (Tesseract or
+its models missing, no text found on any page). Every cell is a `TableCell` whose locator says
+page, table, row, column and the cell's box in the page image ("page 3, table 2, row 5, col 4,
+box 612,880,671,912 at 150 dpi"), and whose `ocr` holds what the engine said: its confidence
+and, for digits it was unsure of, the alternatives. Cells a parser finds in `lines` (a table
+printed without ruling lines) have no such record; `parse_document` marks them read by OCR all
+the same. Judging the numbers is not done here: normalise settles each OCR number with the
 form's identities (`transforms.normalise.ocr`).
 
 How a page is read:
@@ -13,14 +15,19 @@ How a page is read:
    a red seal is light in the red one, so seals over cells drop out.
 2. Deskewed: the angle (within ±`MAX_SKEW` degrees) that makes the dark pixels' row profile the
    sharpest, found on a sheared point cloud (cheap) and applied once.
-3. Ruling lines: dark runs at least `MIN_LINE` px long, horizontally and vertically; characters'
-   strokes are shorter. Lines that touch form one table; its grid is the lines' positions, and
-   two neighbouring slots are one merged cell where no line separates them (as pdfplumber does
-   for a PDF's vector lines).
-4. Each cell's inside (borders and speckle removed) is recognised with Tesseract through
-   tesserocr, in process: first as digits (`eng`, whitelist 0-9 . -), and where that is not a
-   confident number, as Chinese text (`chi_sim`). The text outside the tables becomes `lines`
-   (`chi_sim`, one pass per page), for the metadata and prose.
+3. Ruling lines: dark runs at least `MIN_LINE` px long, horizontally and vertically (a
+   character's strokes are shorter). A table is a band of rows holding vertical lines; its grid
+   is the lines' positions, and two neighbouring slots are one merged cell where no ink covers
+   the edge between them (as pdfplumber does for a PDF's vector lines). Where the vertical
+   lines run on past the first or last horizontal one, a page break cut the table with no
+   border: the border is added there, so the cut row is kept.
+4. Each cell's ink (borders and isolated speckle left out) is trimmed, and that part of the
+   grey image (binarising loses thin strokes) recognised with Tesseract through tesserocr, in
+   process: first as digits (`eng`, whitelist 0-9 . -), kept where confident and as wide as
+   the ink (as many digits as it shows); else as Chinese (`chi_sim`), at other sizes until it
+   reads sure. A number the ink is too wide or narrow for is given a low confidence (a digit
+   dropped: "6" for "56"). The text outside the tables becomes `lines` (`chi_sim`, one pass per
+   page, unsure lines left out), for the metadata and prose.
 
 Quirks handled: skew up to a few degrees, speckle (isolated dark pixels), red seals, tables split
 over pages (one Table per page, as the PDF reader gives them; the parsers join them), page-number
@@ -54,6 +61,8 @@ DIGIT_CONFIDENCE = 90.0
 LINE_CONFIDENCE = 60.0  # a page text line read below this is left out of `lines`
 MISCOUNTED = 40.0  # the confidence given to a number whose digits OCR miscounted
 INK = 150  # grey level below which a pixel is ink
+FAINT = 210  # below which a pixel is ink in a cell that has none darker: nothing printed is blank
+_SPECKS = 6  # fewer ink pixels than this in a cell are specks
 _COVERED = 0.8  # share of a slot's edge ink must cover to be a border between two slots
 _CUT = 10  # px: vertical lines running this far past the last horizontal one were cut
 MIN_LINE = 40  # px at DPI: the shortest ruling-line segment (a character's stroke is shorter)
@@ -64,6 +73,11 @@ _CONFUSED = str.maketrans("《》〈〉「」", "（）（）（）")
 # Tesseract puts a space between the "words" of a Chinese line; only spaces between ASCII stay
 _WORD_GAP = re.compile(r"(?<=[^\x00-\x7f]) +| +(?=[^\x00-\x7f])")
 _FOOTER = re.compile(r"[-‐‑–—―－─]+\s*\d+\s*[-‐‑–—―－─]+|第\s*\d+\s*页.*")
+
+
+# (scale, Tesseract page segmentation mode) tried in turn on a label until one reads it sure:
+# 6 a block of lines, 7 one line
+_LABEL_TRIES = ((1, 6), (2, 6), (1.5, 6), (3, 6), (2, 7))
 
 
 class _OutOfTime(Exception):
@@ -111,7 +125,7 @@ def read(path: Path, data: bytes) -> Document:
         engine.close()
     if not tables and not lines:
         raise ReadError("scanned PDF with no text layer: OCR found no text on any page")
-    return Document(tuple(lines), "pdf", "pdf", tuple(tables), tuple(errors))
+    return Document(tuple(lines), "ocr", "pdf", tuple(tables), tuple(errors), ocr=True)
 
 
 def _pages(data: bytes) -> Iterator[tuple[int, np.ndarray]]:
@@ -181,32 +195,46 @@ class _Engine:
         self.chinese.End()
 
     def cell(self, image: np.ndarray) -> tuple[str, OcrRead]:
-        """(text, what OCR said) of one cell's inside."""
+        """(text, what OCR said) of one cell's inside: a number where the digit reading is
+        confident and as wide as the ink, else the Chinese reading (labels; and numbers the
+        digit reading got wrong, their confidence then capped where the width does not match
+        either)."""
         from PIL import Image
-        from tesserocr import PSM
 
         picture = Image.fromarray(_padded(image))
         self.digits.SetImage(picture)
         text = self.digits.GetUTF8Text().strip()
         confidence = float(self.digits.MeanTextConf())
-        if _DIGITS.match(text) and confidence >= 50:
-            if _glyphs(image) != sum(ch.isdigit() for ch in text):
-                # a digit dropped or doubled ("6" for "56"): as unsure as OCR can be
-                confidence = min(confidence, MISCOUNTED)
+        number = bool(_DIGITS.match(text)) and confidence >= 50
+        if number and _counted(text, image):
             return text, OcrRead(confidence, _alternatives(self.digits, confidence))
+        label, label_confidence = self._chinese(picture)
+        if _DIGITS.match(label) and not _counted(label, image):
+            label_confidence = min(label_confidence, MISCOUNTED)
+        if number and label_confidence < confidence:
+            # a digit dropped or doubled ("6" for "56"): as unsure as OCR can be
+            capped = min(confidence, MISCOUNTED)
+            return text, OcrRead(capped, _alternatives(self.digits, capped))
+        return label, OcrRead(label_confidence)
+
+    def _chinese(self, picture) -> tuple[str, float]:
+        """The chi_sim reading of a cell and its confidence: a block (labels wrap), at the
+        scan's size and, where that finds nothing sure, at other sizes: Tesseract erratically
+        finds no line in some crops of characters about 20 px high, at one size and not at
+        another."""
+        from PIL import Image
+
         best = ("", -1.0)
-        # a block first (labels wrap); where that finds nothing sure, twice the size (Tesseract
-        # misses some lines of characters about 20 px high) and then as one line
-        for scale, mode in ((1, PSM.SINGLE_BLOCK), (2, PSM.SINGLE_BLOCK), (2, PSM.SINGLE_LINE)):
+        for scale, mode in _LABEL_TRIES:
             self.chinese.SetPageSegMode(mode)
-            size = (picture.width * scale, picture.height * scale)
+            size = (round(picture.width * scale), round(picture.height * scale))
             self.chinese.SetImage(picture.resize(size, Image.BICUBIC) if scale > 1 else picture)
             lines = self.chinese.GetUTF8Text().splitlines()
             text = "\n".join(s.strip() for s in lines if s.strip())
             best = max(best, (text, float(self.chinese.MeanTextConf())), key=lambda r: r[1])
             if best[1] >= LABEL_CONFIDENCE:
                 break
-        return best[0], OcrRead(best[1])
+        return best
 
     def page_text(self, image: np.ndarray) -> list[str]:
         """The page's text lines outside the tables; lines OCR is not sure of (a photo, a seal,
@@ -233,13 +261,26 @@ class _Engine:
         return lines
 
 
-def _glyphs(image: np.ndarray) -> int:
-    """How many digits a number's image shows: runs of inked columns (the digits of the
-    forms' fonts do not touch; a decimal point counts as one, so it is not counted)."""
-    columns = (image < INK).sum(axis=0) >= 2
-    starts = np.flatnonzero(columns & ~np.concatenate(([False], columns[:-1])))
-    ends = np.flatnonzero(columns & ~np.concatenate((columns[1:], [False])))
-    return int(sum(1 for a, b in zip(starts, ends, strict=True) if b - a >= 2))
+# Widths of the forms' digits in their height: (narrowest, widest); "1" and "." are narrow. A
+# number's ink is at most `_GAP` heights wider per gap between two digits.
+_WIDTHS = {"1": (0.15, 0.6), ".": (0.05, 0.4)}
+_WIDTH = (0.35, 0.8)
+_GAP = 0.35
+
+
+def _counted(text: str, image: np.ndarray) -> bool:
+    """Whether the number read is as wide as the ink in the image: a digit dropped ("6" for
+    "56") or doubled leaves the ink too wide or too narrow for it. (Counting glyphs by their
+    inked columns is not reliable: small print blurs digits together or apart.)"""
+    ink = image < INK
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
+        return False
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    glyphs = [_WIDTHS.get(ch, _WIDTH) for ch in text if ch.isdigit() or ch == "."]
+    narrowest = sum(lo for lo, _ in glyphs) * height
+    widest = (sum(hi for _, hi in glyphs) + _GAP * (len(glyphs) - 1)) * height + 2
+    return narrowest <= width <= widest
 
 
 def _alternatives(api, confidence: float) -> tuple[str, ...]:
@@ -480,8 +521,10 @@ def _cell(engine: _Engine, grey: np.ndarray, ink: np.ndarray, box: _Box, locator
     if y1 - y0 < 4 or x1 - x0 < 4:
         return TableCell("", locator, OcrRead(None))
     dark = ink[y0:y1, x0:x1]
-    if dark.sum() < 6:
-        return TableCell("", locator, OcrRead(None))
+    if dark.sum() < _SPECKS:  # no ink, or print too faint for INK (a light, blurred digit)
+        dark = _despeckled(grey[y0:y1, x0:x1] < FAINT)
+        if dark.sum() < _SPECKS:
+            return TableCell("", locator, OcrRead(None))
     rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
     top, left = y0 + rows[0], x0 + cols[0]
     trimmed = grey[max(top - 2, y0) : y0 + rows[-1] + 3, max(left - 2, x0) : x0 + cols[-1] + 3]

@@ -18,7 +18,8 @@
 -- column checks_run: Checks evaluated.
 -- column checks_failed: Checks failed (findings).
 -- column blank_cells: Cells printed blank (not zeros).
--- column ambiguous_cells: Flattened cells with more than one valid split.
+-- column ambiguous_cells: Cells with more than one reading: flattened digits with several valid
+--   splits, numbers OCR was unsure of that no identity settles.
 -- column unreadable_cells: Cells that are not a number (or only an approximate one).
 -- column unmapped_labels: Cells whose label the catalogue does not know.
 SELECT r.report_id, r.source_file, r.body, b.body_id, b.name AS body_name, b.level AS body_level,
