@@ -407,17 +407,21 @@ class Catalogue:
                 return code
         return None
 
-    def lookup_nearest(self, template: str, label: str) -> str | None:
+    def lookup_nearest(self, template: str, group: str, label: str) -> str | None:
         """The indicator of a row label read by OCR, which may have a character or two wrong
         ("（一) 子以公开" for "（一）予以公开", "扣 属于四类过程性信息" with its "6." misread):
-        the label without what OCR made of its list marker, matched to the family's aliases by
-        similarity. Only in the national form (long, distinct labels), only a label whose best
-        indicator is at least `NEAREST_MIN` similar and beats every other by `NEAREST_MARGIN`,
-        and never a label of under `NEAREST_IDEOGRAPHS` ideographs."""
+        the label without what OCR made of its list marker, looked up as it is ("3其他"), else
+        matched to the family's aliases by similarity. Only in the national form (long,
+        distinct labels), only a label whose best indicator is at least `NEAREST_MIN` similar
+        and beats every other by `NEAREST_MARGIN`, and never a label of under
+        `NEAREST_IDEOGRAPHS` ideographs."""
         family = self.family(template)
         key = normalise_label(_OCR_MARKER.sub("", label.strip()))
-        if family not in CUT_FAMILIES or len(_IDEOGRAPHS.findall(key)) < NEAREST_IDEOGRAPHS:
+        if family not in CUT_FAMILIES:
             return None
+        exact = self._lookup(family, normalise_label(group), key)  # "3其他": only the mark off
+        if exact is not None or len(_IDEOGRAPHS.findall(key)) < NEAREST_IDEOGRAPHS:
+            return exact
         return self._nearest(family, key)
 
     @cached_property

@@ -5,10 +5,11 @@ and the catalogue's rules for the template. Out: for each OCR number a `Settled(
 exact, note)`. This is normalise, not extract: it needs the rules, and the checks still judge
 the settled values afterwards, so a printed defect stays a failed check.
 
-- `ocr_confirmed`: an identity the cell takes part in holds with the values as read (the note
-  names every such identity); or OCR was unsure of the cell and exactly one of its readings
-  makes every identity it takes part in hold (the note says which reading, which identities,
-  and what OCR read first).
+- `ocr_confirmed`: an identity the cell takes part in holds with the values as read, and at
+  most one of its cells was read unsure (two unsure cells can be misread alike and still
+  balance); the evidence names every such identity. Or OCR was unsure of the cell and exactly
+  one of its readings makes every identity it takes part in hold, all their other cells read
+  sure (the evidence says which reading, which identities, and what OCR read first).
 - `ocr_unconfirmed`: OCR was sure (confidence ≥ `SURE`) and no identity holding confirms it;
   the value is kept, and an identity it takes part in that fails is a failed check as for any
   printed table (the note says so). OCR choices never "correct" a sure number.
@@ -113,6 +114,10 @@ def _readings(cell: RawCell) -> list[tuple[float, str]]:
     return out
 
 
+def _vouches(identity: _Identity, sure: dict[Key, float | None]) -> bool:
+    return sum(sure[k] is None for k in identity.keys) <= 1
+
+
 def _unsure(cell: RawCell) -> bool:
     confidence = cell.ocr.confidence if cell.ocr else None
     return cell.ocr is not None and (confidence is None or confidence < SURE)
@@ -137,7 +142,9 @@ def settle(
         if read[i][3] != OCR_UNCONFIRMED:
             continue
         mine = [d for d in identities if key in d.keys]
-        held = [d.name for d in mine if _holds(d, values)]
+        # an identity vouches only where at most one of its cells is unsure: two unsure cells
+        # can be wrong alike ("8" read for 87 in 新收 and in 总计: I1 holds with both)
+        held = [d.name for d in mine if _holds(d, values) and _vouches(d, sure)]
         failed = [d.name for d in mine if _holds(d, values) is False]
         out[i] = _judge(cells[i], key, mine, held, failed, values, sure)
     return out
@@ -152,9 +159,11 @@ def _judge(
     values: dict[Key, float | None],
     sure: dict[Key, float | None],
 ) -> Settled:
-    confidence = cell.ocr.confidence if cell.ocr and cell.ocr.confidence is not None else 0.0
+    known = cell.ocr.confidence if cell.ocr else None
+    confidence = 0.0 if known is None else known
     own = parse_cell(cell.text)
-    read = f"OCR read {cell.text!r} (confidence {confidence:.0f})"
+    said = "no confidence known: page text" if known is None else f"confidence {known:.0f}"
+    read = f"OCR read {cell.text!r} ({said})"
     if held:
         return Settled(
             OCR_CONFIRMED, own.value, own.exact, f"{read}; confirmed by {', '.join(held)}"
@@ -170,7 +179,7 @@ def _judge(
     fitting = [
         (value, exact)
         for value, exact in others
-        if mine and all(_holds(d, {**values, key: value}) for d in mine)
+        if mine and all(_holds(d, {**sure, key: value}) for d in mine)
     ]
     if failed and len(fitting) == 1:
         value, exact = fitting[0]

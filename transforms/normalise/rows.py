@@ -46,7 +46,7 @@ def _code(
     code = catalogue.lookup(template, cell.group, cell.label)
     code = code or catalogue.lookup_cut(template, cell.label)
     if code is None and cell.ocr is not None:  # a label read by OCR, a character or two off
-        code = catalogue.lookup_nearest(template, cell.label)
+        code = catalogue.lookup_nearest(template, cell.group, cell.label)
     return code, catalogue.breakdown(template, cell.column)
 
 

@@ -24,10 +24,11 @@ How a page is read:
 4. Each cell's ink (borders and isolated speckle left out) is trimmed, and that part of the
    grey image (binarising loses thin strokes) recognised with Tesseract through tesserocr, in
    process: first as digits (`eng`, whitelist 0-9 . -), kept where confident and as wide as
-   the ink (as many digits as it shows); else as Chinese (`chi_sim`), at other sizes until it
-   reads sure. A number the ink is too wide or narrow for is given a low confidence (a digit
-   dropped: "6" for "56"). The text outside the tables becomes `lines` (`chi_sim`, one pass per
-   page, unsure lines left out), for the metadata and prose.
+   the ink (as many digits as it shows); where the digit model is unsure, the Chinese model's
+   reading, if the same, lends its confidence (`eng` is rarely sure of a lone "1"). Else the
+   cell is read as Chinese (`chi_sim`), at other sizes until it reads sure. A number the ink is
+   too wide or narrow for is given a low confidence (a digit dropped: "6" for "56"). The first
+   page's text outside the tables becomes `lines` (unsure lines left out), for the title.
 
 Quirks handled: skew up to a few degrees, speckle (isolated dark pixels), red seals, tables split
 over pages (one Table per page, as the PDF reader gives them; the parsers join them), page-number
@@ -52,8 +53,13 @@ from transforms.extract.readers import Document, OcrRead, ReadError, Table, Tabl
 DPI = 150
 MAX_SKEW = 4.0  # degrees
 MAX_PAGES = 40
-PAGE_SECONDS = 30.0
-FILE_SECONDS = 240.0
+# Pages whose text outside the tables is read: the first, for the title (body and year). A page
+# of prose costs about as much as its tables, and numbers OCR misreads in prose would be false
+# narrative findings with no identity to vouch for them (ingest checks no claims of a scan).
+TEXT_PAGES = 1
+PAGE_SECONDS = 20.0
+FILE_SECONDS = 90.0  # below the parse pool's 120 s per file (NIANBAO_PARSE_TIMEOUT): the file
+# ends partial with what was read, not killed with nothing
 LABEL_CONFIDENCE = 70.0  # a label read below this is read again as a single line
 # Tesseract's 0–100 word confidence at and above which a number read is sure (below it, its
 # alternatives are kept, and normalise settles it with the identities)
@@ -97,32 +103,30 @@ class _Box:
 
 def read(path: Path, data: bytes) -> Document:
     """Read a scanned report PDF; see the module docstring."""
-    engine = _Engine.open()
+    engine = _Engine.shared()
     lines: list[str] = []
     tables: list[Table] = []
     errors: list[str] = []
     started = time.monotonic()
-    try:
-        for number, image in _pages(data):
-            if number > MAX_PAGES:
-                errors.append(f"page {number} on: not read, past the {MAX_PAGES}-page OCR bound")
+    for number, image in _pages(data):
+        if number > MAX_PAGES:
+            errors.append(f"page {number} on: not read, past the {MAX_PAGES}-page OCR bound")
+            break
+        left = FILE_SECONDS - (time.monotonic() - started)
+        if left <= 0:
+            errors.append(f"page {number} on: not read, past the {FILE_SECONDS:g} s OCR bound")
+            break
+        deadline = time.monotonic() + min(PAGE_SECONDS, left)
+        try:
+            page_tables, page_lines = _read_page(engine, image, number, deadline)
+        except _OutOfTime:
+            if left < PAGE_SECONDS:  # the file's bound came first
+                errors.append(f"page {number} on: not read, past the {FILE_SECONDS:g} s OCR bound")
                 break
-            left = FILE_SECONDS - (time.monotonic() - started)
-            if left <= 0:
-                errors.append(
-                    f"page {number} on: not read, past the {FILE_SECONDS:.0f} s OCR bound"
-                )
-                break
-            deadline = time.monotonic() + min(PAGE_SECONDS, left)
-            try:
-                page_tables, page_lines = _read_page(engine, image, number, deadline)
-            except _OutOfTime:
-                errors.append(f"page {number}: not read, past the {PAGE_SECONDS:.0f} s page bound")
-                continue
-            tables += page_tables
-            lines += page_lines
-    finally:
-        engine.close()
+            errors.append(f"page {number}: not read, past the {PAGE_SECONDS:g} s page bound")
+            continue
+        tables += page_tables
+        lines += page_lines
     if not tables and not lines:
         raise ReadError("scanned PDF with no text layer: OCR found no text on any page")
     return Document(tuple(lines), "ocr", "pdf", tuple(tables), tuple(errors), ocr=True)
@@ -151,6 +155,32 @@ def _pages(data: bytes) -> Iterator[tuple[int, np.ndarray]]:
 # ---------------------------------------------------------------- the engine
 
 
+def _tessdata() -> str:
+    """The folder holding Tesseract's Chinese and English models, or a ReadError saying what
+    to install (the tesserocr package, or Debian's model packages)."""
+    # one thread: the parse pool already runs one file per core, and Tesseract's OpenMP threads
+    # on top of that only contend (set before the library loads)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        import tesserocr  # noqa: F401 (only whether it is installed)
+    except ImportError as exc:
+        raise ReadError(
+            "scanned PDF: OCR needs the tesserocr package (pip install tesserocr)"
+        ) from exc
+    models = ("chi_sim.traineddata", "eng.traineddata")
+    found = next((d for d in TESSDATA_DIRS if all((Path(d) / m).exists() for m in models)), None)
+    if found is None:
+        raise ReadError(
+            "scanned PDF: OCR needs Tesseract's Chinese model and English model "
+            f"({', '.join(models)}), which are in none of {', '.join(TESSDATA_DIRS)} "
+            "(install tesseract-ocr-chi-sim and tesseract-ocr-eng)"
+        )
+    return found
+
+
+_ENGINES: dict[str, _Engine] = {}  # tessdata folder → the process's engine
+
+
 class _Engine:
     """Two Tesseract instances, loaded once per file: digits and Chinese text."""
 
@@ -158,26 +188,18 @@ class _Engine:
         self.digits, self.chinese = digits, chinese
 
     @classmethod
-    def open(cls) -> _Engine:
-        # one thread: the parse pool already runs one file per core, and Tesseract's OpenMP
-        # threads on top of that only contend (set before the library loads)
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        try:
-            import tesserocr
-        except ImportError as exc:
-            raise ReadError(
-                "scanned PDF: OCR needs the tesserocr package (pip install tesserocr)"
-            ) from exc
-        models = ("chi_sim.traineddata", "eng.traineddata")
-        tessdata = next(
-            (d for d in TESSDATA_DIRS if all((Path(d) / m).exists() for m in models)), None
-        )
-        if tessdata is None:
-            raise ReadError(
-                "scanned PDF: OCR needs Tesseract's Chinese model and English model "
-                f"({', '.join(models)}), which are in none of {', '.join(TESSDATA_DIRS)} "
-                "(install tesseract-ocr-chi-sim and tesseract-ocr-eng)"
-            )
+    def shared(cls) -> _Engine:
+        """The process's engine for the installed models, loaded once (about 1.3 s: every
+        file would pay it again); a missing model is a ReadError each time."""
+        tessdata = _tessdata()
+        if tessdata not in _ENGINES:
+            _ENGINES[tessdata] = cls._open(tessdata)
+        return _ENGINES[tessdata]
+
+    @classmethod
+    def _open(cls, tessdata: str) -> _Engine:
+        import tesserocr
+
         digits = tesserocr.PyTessBaseAPI(
             path=tessdata, lang="eng", psm=tesserocr.PSM.SINGLE_LINE, oem=tesserocr.OEM.LSTM_ONLY
         )
@@ -189,10 +211,6 @@ class _Engine:
             oem=tesserocr.OEM.LSTM_ONLY,
         )
         return cls(digits, chinese)
-
-    def close(self) -> None:
-        self.digits.End()
-        self.chinese.End()
 
     def cell(self, image: np.ndarray) -> tuple[str, OcrRead]:
         """(text, what OCR said) of one cell's inside: a number where the digit reading is
@@ -207,11 +225,17 @@ class _Engine:
         confidence = float(self.digits.MeanTextConf())
         number = bool(_DIGITS.match(text)) and confidence >= 50
         if number and _counted(text, image):
-            return text, OcrRead(confidence, _alternatives(self.digits, confidence))
+            alternatives = _alternatives(self.digits, confidence)
+            if confidence < DIGIT_CONFIDENCE:  # a second opinion: the Chinese model's digits
+                again, again_confidence = self._chinese(picture)
+                if again == text:
+                    confidence = max(confidence, again_confidence)
+            return text, OcrRead(confidence, alternatives if confidence < DIGIT_CONFIDENCE else ())
         label, label_confidence = self._chinese(picture)
         if _DIGITS.match(label) and not _counted(label, image):
             label_confidence = min(label_confidence, MISCOUNTED)
-        if number and label_confidence < confidence:
+        if number and (label_confidence < confidence or len(label) < 2):
+            # a one-character "label" where digits were read is a number misread ("卫" for 12)
             # a digit dropped or doubled ("6" for "56"): as unsure as OCR can be
             capped = min(confidence, MISCOUNTED)
             return text, OcrRead(capped, _alternatives(self.digits, capped))
@@ -327,6 +351,8 @@ def _read_page(
         tables.append(_table(engine, grey, text_ink, grid, where, deadline))
         x0, y0, x1, y1 = grid.bounds
         covered[y0:y1, x0:x1] = True
+    if number > TEXT_PAGES:
+        return tables, []
     lines = engine.page_text(np.where(covered, 255, clean).astype(np.uint8))
     return tables, [line for line in lines if not _FOOTER.fullmatch(line)]
 

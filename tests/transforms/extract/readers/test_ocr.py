@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import scans
+from devtools import scans
 from tests.conftest import FIXTURES
 from transforms.catalogue import default
 from transforms.extract.readers import ReadError, ocr, read_document
@@ -79,6 +79,24 @@ def test_cells_have_page_and_box_as_locator(scanned):
     assert row["locator"].startswith("page 3, table 2, row ")
     assert row["locator"].endswith(" at 150 dpi") and ", box " in row["locator"]
     assert any("洪泽区人民政府" in line for line in document.lines[:3])
+
+
+def test_a_hundred_page_scan_is_stopped_by_the_time_bound(monkeypatch, tmp_path):
+    """100 pages (one scanned page, repeated): pages are rendered one at a time and the file's
+    time bound stops the reading, with what was read kept and the stop said."""
+    import psutil
+
+    page = scans.scanned_pages(SOURCE.read_bytes(), (4,), 0.5)[0]
+    scan = tmp_path / "long.pdf"
+    page.save(scan, "PDF", save_all=True, append_images=[page] * 99, resolution=150)
+    monkeypatch.setattr(ocr, "FILE_SECONDS", 4.0)
+    before = psutil.Process().memory_info().rss
+    document = read_document(scan, scan.read_bytes())
+    grown = psutil.Process().memory_info().rss - before
+    assert len(document.errors) == 1
+    assert document.errors[0].endswith("on: not read, past the 4 s OCR bound")
+    assert document.tables  # the pages read before the bound keep their tables
+    assert grown < 300 * 2**20
 
 
 def test_the_page_bound_stops_the_file(monkeypatch):

@@ -1,5 +1,5 @@
-"""Scanned copies of PDFs made in the tests: pages rendered as images, turned, speckled and
-stamped with a red seal, saved as an image-only PDF (what `make_scanned.py` does, harder)."""
+"""Scanned copies of PDFs (tests and the OCR bench): pages rendered as images, turned, speckled,
+and stamped with a red seal, saved as an image-only PDF (what `make_scanned.py` does, harder)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ def scanned(
     """An image-only PDF of `pages` (1-based) of the PDF `data`: each turned by `angle`
     degrees, speckled, blurred, and with a red seal (a ring and a star, as official seals
     are) centred at `seal` (px at 150 dpi) on the last page."""
+    images = scanned_pages(data, pages, angle, seal)
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
+    return out.getvalue()
+
+
+def scanned_pages(
+    data: bytes, pages: tuple[int, ...], angle: float, seal: tuple[int, int] | None = None
+) -> list[Image.Image]:
+    """The page images of `scanned`."""
     rnd = random.Random(angle)
     pdf = pypdfium2.PdfDocument(data)
     images = []
@@ -34,9 +44,15 @@ def scanned(
     pdf.close()
     if seal is not None:
         _stamp(images[-1], seal)
-    out = io.BytesIO()
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
-    return out.getvalue()
+    return images
+
+
+def page_count(data: bytes) -> int:
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
 
 
 def _stamp(image: Image.Image, centre: tuple[int, int]) -> None:
