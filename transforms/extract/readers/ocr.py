@@ -11,8 +11,8 @@ the same. Judging the numbers is not done here: normalise settles each OCR numbe
 form's identities (`transforms.normalise.ocr`).
 
 How a page is read:
-1. Rendered at `DPI` with pypdfium2, its red channel taken as grey: ink is dark in every channel,
-   a red seal is light in the red one, so seals over cells drop out.
+1. Rendered at `DPI` with pypdfium2 and made grey with red seals faded out: the luminance,
+   and where a pixel is red, its luminance relative to the seal's (`_grey`).
 2. Deskewed: the angle (within ±`MAX_SKEW` degrees) that makes the dark pixels' row profile the
    sharpest, found on a sheared point cloud (cheap) and applied once.
 3. Ruling lines: dark runs at least `MIN_LINE` px long, horizontally and vertically (a
@@ -60,13 +60,15 @@ TEXT_PAGES = 1
 PAGE_SECONDS = 20.0
 FILE_SECONDS = 90.0  # below the parse pool's 120 s per file (NIANBAO_PARSE_TIMEOUT): the file
 # ends partial with what was read, not killed with nothing
-LABEL_CONFIDENCE = 70.0  # a label read below this is read again as a single line
+LABEL_CONFIDENCE = 70.0  # a label read below this is read again at other sizes
 # Tesseract's 0–100 word confidence at and above which a number read is sure (below it, its
 # alternatives are kept, and normalise settles it with the identities)
 DIGIT_CONFIDENCE = 90.0
 LINE_CONFIDENCE = 60.0  # a page text line read below this is left out of `lines`
-MISCOUNTED = 40.0  # the confidence given to a number whose digits OCR miscounted
+MISCOUNTED = 40.0  # the confidence given to a number the ink is too wide or narrow for
 INK = 150  # grey level below which a pixel is ink
+_RED = 40  # a pixel whose red exceeds its green and blue by this much is a seal's
+_SEAL_LUMINANCE = 100.0  # about the luminance of a seal's red ink (220, 30, 30 is 87)
 FAINT = 210  # below which a pixel is ink in a cell that has none darker: nothing printed is blank
 _SPECKS = 6  # fewer ink pixels than this in a cell are specks
 _COVERED = 0.8  # share of a slot's edge ink must cover to be a border between two slots
@@ -147,9 +149,21 @@ def _pages(data: bytes) -> Iterator[tuple[int, np.ndarray]]:
                 rgb = page.render(scale=DPI / 72, rev_byteorder=True).to_numpy()
             finally:
                 page.close()
-            yield index + 1, np.ascontiguousarray(rgb[:, :, 0])  # the red channel
+            yield index + 1, _grey(rgb)
     finally:
         pdf.close()
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    """The page as grey with red seals faded out. The luminance is the scan's full-resolution
+    channel (JPEG keeps colour at half resolution, so the red channel alone blurs the black
+    print under a seal); where a pixel is red, its luminance is taken relative to the seal's
+    red, so the seal becomes paper and the black print on it stays dark."""
+    r, g, b = (rgb[:, :, i].astype(np.float32) for i in range(3))
+    luminance = 0.299 * r + 0.587 * g + 0.114 * b
+    red = (r - np.maximum(g, b)) > _RED
+    lifted = np.minimum(255.0, luminance * 255.0 / _SEAL_LUMINANCE)
+    return np.rint(np.where(red, lifted, luminance)).astype(np.uint8)
 
 
 # ---------------------------------------------------------------- the engine
@@ -235,8 +249,8 @@ class _Engine:
         if _DIGITS.match(label) and not _counted(label, image):
             label_confidence = min(label_confidence, MISCOUNTED)
         if number and (label_confidence < confidence or len(label) < 2):
-            # a one-character "label" where digits were read is a number misread ("卫" for 12)
-            # a digit dropped or doubled ("6" for "56"): as unsure as OCR can be
+            # digits read, but not as wide as the ink (a digit dropped or doubled: "6" for "56"),
+            # or read by the Chinese model as one character ("卫" for 12): as unsure as can be
             capped = min(confidence, MISCOUNTED)
             return text, OcrRead(capped, _alternatives(self.digits, capped))
         return label, OcrRead(label_confidence)
