@@ -15,6 +15,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 	@command -v soffice >/dev/null 2>&1 || echo "note: soffice not found: .doc and .wps reports will be unreadable; install libreoffice-writer-nogui (README, \"Word .doc and WPS files: LibreOffice\")"
+	@ls /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata /usr/share/tesseract-ocr/5/tessdata/eng.traineddata >/dev/null 2>&1 || echo "note: Tesseract's chi_sim/eng models not found: scanned PDFs will be unreadable; install tesseract-ocr-chi-sim tesseract-ocr-eng"
 
 run: setup
 	$(BIN)/nianbao run

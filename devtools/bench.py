@@ -17,7 +17,8 @@ Measured:
   generated once by devtools.synth and cached in the work folder): the first run's wall time,
   per-stage times, peak memory and reports/s; the unchanged re-run; the re-run after one
   report's content changed (a line of prose appended); each a median, with its peak memory;
-- a one-report run; PDFs and DOCX per file against their floor;
+- a one-report run; PDFs and DOCX per file against their floor; the OCR reader's seconds per
+  page on scans of synthetic PDFs (`--ocr-files`), in one process;
 - all of it once with no Prefect server (a temporary one per run) and once against a running
   `prefect server start`, when --with-server is given.
 The targets (issue 13) are printed as a table, figure | median | target | met, and written to
@@ -103,6 +104,7 @@ TARGETS = (
     Target("10k parse stage / parse floor", ("corpus_10000", "parse_over_floor"), 10.0, "×"),
     Target("PDF parse / pdfplumber floor", ("office", "pdf", "ratio"), 1.5, "×"),
     Target("DOCX parse / python-docx floor", ("office", "docx", "ratio"), 1.5, "×"),
+    Target("OCR of a scanned page (one core)", ("office", "ocr", "seconds_per_page"), 3.0, "s"),
     Target(
         "one report",
         ("one_report", "wall"),
@@ -319,6 +321,31 @@ def corpus(work: Path, name: str, n: int, seed: int, defect_rate: float, formats
     return done.reports_dir
 
 
+def ocr(work: Path, n: int) -> dict:
+    """Scanned PDFs: the OCR reader's seconds per page, in one process (a parse worker's
+    share of the machine), on scans (devtools.scans: turned 0.8°, speckled) of synthetic
+    report PDFs."""
+    from devtools import scans
+    from transforms.extract.readers import read_document
+
+    raw = corpus(work, "office-pdf", n, seed=7, defect_rate=0.0, formats=("pdf",))
+    folder = work / "ocr-scans"
+    folder.mkdir(exist_ok=True)
+    pages = seconds = 0.0
+    slowest = 0.0
+    for path in sorted(raw.iterdir())[:n]:
+        data = path.read_bytes()
+        count = scans.page_count(data)
+        scan = folder / path.name
+        scan.write_bytes(scans.scanned(data, tuple(range(1, count + 1)), 0.8))
+        start = time.perf_counter()
+        read_document(scan, scan.read_bytes())
+        took = time.perf_counter() - start
+        pages, seconds, slowest = pages + count, seconds + took, max(slowest, took / count)
+    return {"files": n, "pages": pages, "seconds_per_page": seconds / pages,
+            "slowest_file_seconds_per_page": slowest}  # fmt: skip
+
+
 def change_one_file(raw: Path) -> tuple[Path, bytes]:
     """Append a line of prose to one report (the first .txt, else the first .html) in place;
     its path and former bytes, to put back."""
@@ -504,6 +531,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--with-100k", action="store_true", help="add a corpus of 100,000")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median; 3)")
     parser.add_argument("--office-files", type=int, default=40, help="PDFs and DOCX to time")
+    parser.add_argument("--ocr-files", type=int, default=6, help="scanned PDFs to OCR (6)")
     parser.add_argument("--with-server", action="store_true", help="also against a server")
     parser.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON output")
     parser.add_argument(
@@ -521,6 +549,8 @@ def _measure_all(args: argparse.Namespace, sizes: list[int], work: Path) -> dict
     results: dict = {"cpu_count": os.cpu_count(), "sizes": sizes, "repeat": args.repeat}
     print("[office] PDF and DOCX parse against their floor", flush=True)
     results["office"] = office(work, args.office_files)
+    print("[office] OCR of scanned PDFs, seconds per page", flush=True)
+    results["office"]["ocr"] = ocr(work, args.ocr_files)
     results["no_server"] = measure(env, work, sizes, args.repeat, "no server")
     if args.with_server:
         proc, server_env = _server(env, work / "prefect-home-server")

@@ -33,9 +33,23 @@ BLANK = "blank"
 APPROXIMATE = "approximate"
 UNREADABLE = "unreadable"
 DERIVED = "derived_from_flattened"  # set by the flattened-text splitter, not by parse_cell
-AMBIGUOUS = "ambiguous"  # likewise: several splits satisfy every identity
-VALUE_STATUSES = (NUMBER, ANNOTATED, DERIVED, BLANK, APPROXIMATE, AMBIGUOUS, UNREADABLE)
-READ_STATUSES = (NUMBER, ANNOTATED, DERIVED)
+AMBIGUOUS = "ambiguous"  # likewise: several splits satisfy every identity, or OCR was unsure
+# numbers read by OCR from a scan (transforms.normalise.ocr): confirmed by an identity of the
+# form that holds, or read with high confidence and confirmed by none
+OCR_CONFIRMED = "ocr_confirmed"
+OCR_UNCONFIRMED = "ocr_unconfirmed"
+VALUE_STATUSES = (
+    NUMBER,
+    ANNOTATED,
+    DERIVED,
+    OCR_CONFIRMED,
+    OCR_UNCONFIRMED,
+    BLANK,
+    APPROXIMATE,
+    AMBIGUOUS,
+    UNREADABLE,
+)
+READ_STATUSES = (NUMBER, ANNOTATED, DERIVED, OCR_CONFIRMED, OCR_UNCONFIRMED)
 
 REPORT_READ = ("parsed", "partial")  # statuses of a report whose values are published
 EXACT = pa.decimal128(38, 6)  # observations.value_exact
@@ -117,8 +131,8 @@ OBSERVATIONS = _schema(
         "value",
         pa.float64(),
         "The number printed, in the indicator's unit; NULL unless value_status is number, "
-        "annotated or derived_from_flattened (a blank is not a zero). DOUBLE: exact to 15 "
-        "digits; value_exact holds every digit.",
+        "annotated, derived_from_flattened, ocr_confirmed or ocr_unconfirmed (a blank is not a "
+        "zero). DOUBLE: exact to 15 digits; value_exact holds every digit.",
     ),
     _f(
         "value_exact",
@@ -132,7 +146,11 @@ OBSERVATIONS = _schema(
         pa.string(),
         "number | annotated (a number with a unit, footnote or note beside it) | "
         "derived_from_flattened (split uniquely from digits printed without separators) | "
-        "blank | approximate | ambiguous | unreadable.",
+        "ocr_confirmed (read by OCR from a scan and confirmed by an identity that holds; "
+        "evidence names it) | ocr_unconfirmed (read by OCR and kept, confirmed by no identity: "
+        "read with high confidence, or in an identity that fails whatever it reads) | blank | "
+        "approximate | ambiguous (several readings possible: flattened digits, or a number OCR "
+        "was unsure of that no identity settles; evidence lists them) | unreadable.",
         False,
     ),
     _f("raw_value", pa.string(), "The cell exactly as printed.", False),

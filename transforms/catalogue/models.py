@@ -3,6 +3,7 @@ column → breakdown, positional cells), built once per instance and memoised.""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -16,7 +17,22 @@ _MEMO = 1 << 16  # distinct printed labels remembered per catalogue (a few thous
 # matched only where one indicator's labels begin with it
 CUT_MIN = 5
 _COLUMN_GAP = re.compile(r"\s+")  # where a cut label's next line, or the next column, begins
-CUT_FAMILIES = ("national",)  # families whose cut labels are matched (`Catalogue.lookup_cut`)
+CUT_FAMILIES = ("national",)
+# OCR-read labels (`Catalogue.lookup_nearest`): the least similarity (difflib ratio) to an alias,
+# and the margin by which the best indicator must beat every other one
+NEAREST_MIN = 0.75
+NEAREST_MARGIN = 0.08
+NEAREST_IDEOGRAPHS = 4  # a shorter OCR label is too little to tell a misreading from another label
+# What OCR makes of a row's list marker: "（一）" with mixed brackets ("（一) "), "一、" read as
+# "、", "6." as "扣 ", "7." as "了 ": a bracketed numeral, anything before the first ideograph,
+# and a one-character piece set apart by a space or a stop
+_OCR_MARKER = re.compile(
+    r"^\s*(?:[(（]\s*[一二三四五六七八九十\d]+\s*[)）]|[^\u4e00-\u9fff]+"
+    r"|[\u4e00-\u9fff][\s.．、]+)\s*"
+)
+_IDEOGRAPHS = re.compile(
+    r"[\u4e00-\u9fff]"
+)  # families whose cut labels are matched (`Catalogue.lookup_cut`)
 
 
 class CatalogueError(ValueError):
@@ -411,6 +427,40 @@ class Catalogue:
             if code is not None:
                 return code
         return None
+
+    def lookup_nearest(self, template: str, group: str, label: str) -> str | None:
+        """The indicator of a row label read by OCR, which may have a character or two wrong
+        ("（一) 子以公开" for "（一）予以公开", "扣 属于四类过程性信息" with its "6." misread):
+        the label without what OCR made of its list marker, looked up as it is ("3其他"), else
+        matched to the family's aliases by similarity. Only in the national form (long,
+        distinct labels), only a label whose best indicator is at least `NEAREST_MIN` similar
+        and beats every other by `NEAREST_MARGIN`, and never a label of under
+        `NEAREST_IDEOGRAPHS` ideographs."""
+        family = self.family(template)
+        key = normalise_label(_OCR_MARKER.sub("", label.strip()))
+        if family not in CUT_FAMILIES:
+            return None
+        exact = self._lookup(family, normalise_label(group), key)  # "3其他": only the mark off
+        if exact is not None or len(_IDEOGRAPHS.findall(key)) < NEAREST_IDEOGRAPHS:
+            return exact
+        return self._nearest(family, key)
+
+    @cached_property
+    def _nearest(self):
+        def nearest(family: str, key: str) -> str | None:
+            best: dict[str, float] = {}
+            for a in self.aliases:
+                if a.template == family:
+                    ratio = difflib.SequenceMatcher(None, key, a.label).ratio()
+                    best[a.indicator] = max(best.get(a.indicator, 0.0), ratio)
+            ranked = sorted(best.items(), key=lambda item: -item[1])
+            if not ranked or ranked[0][1] < NEAREST_MIN:
+                return None
+            if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < NEAREST_MARGIN:
+                return None
+            return ranked[0][0]
+
+        return lru_cache(maxsize=_MEMO)(nearest)
 
     @cached_property
     def _cut(self):

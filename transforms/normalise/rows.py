@@ -22,9 +22,11 @@ import pyarrow as pa
 
 from transforms import schemas
 from transforms.catalogue import Catalogue
-from transforms.extract.cells import DERIVED, Cell, parse_cell
+from transforms.extract.cells import DERIVED, UNREADABLE, Cell, parse_cell
 from transforms.extract.templates import ParsedTable, RawCell
 from transforms.extract.templates.generic import TEMPLATE as GENERIC
+from transforms.normalise.ocr import settle
+from transforms.schemas import OCR_UNCONFIRMED, READ_STATUSES
 
 
 def _code(
@@ -43,11 +45,25 @@ def _code(
         return catalogue.lookup_any(cell.label), "total"
     code = catalogue.lookup(template, cell.group, cell.label)
     code = code or catalogue.lookup_cut(template, cell.label)
+    if code is None and cell.ocr is not None:  # a label read by OCR, a character or two off
+        code = catalogue.lookup_nearest(template, cell.group, cell.label)
     return code, catalogue.breakdown(template, cell.column)
 
 
 def _judged(cell: RawCell) -> Cell:
-    """The parser's judgement where it made one (flattened splits), else the cell's own."""
+    """The parser's judgement where it made one (flattened splits), else the cell's own; a
+    number OCR read is `ocr_unconfirmed` until `settle` judges it with the identities."""
+    judged = _printed(cell)
+    if cell.ocr is None:
+        return judged
+    if judged.status in READ_STATUSES:
+        return Cell(judged.value, OCR_UNCONFIRMED, judged.note, judged.exact)
+    if not cell.text.strip() and cell.ocr.confidence is not None:
+        return Cell(None, UNREADABLE, "ink in the cell that OCR could not read")
+    return judged
+
+
+def _printed(cell: RawCell) -> Cell:
     if cell.status is None:
         return parse_cell(cell.text)
     if cell.status == DERIVED:
@@ -66,10 +82,12 @@ def observation_rows(table: ParsedTable, report_id: str, catalogue: Catalogue) -
     rows so and types them once per batch (`observations_frame`): a frame per report cost
     more than the parsing."""
     appeals = {p.position: p.indicator for p in catalogue.positional(table.template, "appeals")}
+    coded = [_code(cell, table.template, catalogue, appeals) for cell in table.cells]
+    judged = [_judged(cell) for cell in table.cells]
+    if any(cell.ocr is not None for cell in table.cells):
+        judged = _settled(table, coded, judged, catalogue)
     rows = []
-    for cell in table.cells:
-        code, breakdown = _code(cell, table.template, catalogue, appeals)
-        parsed = _judged(cell)
+    for cell, (code, breakdown), parsed in zip(table.cells, coded, judged, strict=True):
         unit = catalogue.indicator(code).unit if code else None
         rows.append(
             (report_id, code, breakdown, parsed.value, _exact(parsed.exact), parsed.status,
@@ -77,6 +95,16 @@ def observation_rows(table: ParsedTable, report_id: str, catalogue: Catalogue) -
              parsed.note or None)
         )  # fmt: skip
     return rows
+
+
+def _settled(table: ParsedTable, coded: list, judged: list[Cell], catalogue: Catalogue) -> list:
+    """The OCR numbers of a scanned report judged with the form's identities."""
+    read = [(c, b, j.value, j.status) for (c, b), j in zip(coded, judged, strict=True)]
+    decided = settle(table.cells, read, catalogue.rules_for(table.template))
+    return [
+        Cell(d.value, d.status, d.note, d.exact) if (d := decided.get(i)) else j
+        for i, j in enumerate(judged)
+    ]
 
 
 def observations_frame(rows: Iterable[tuple]) -> pd.DataFrame:

@@ -324,8 +324,16 @@ def _interpret(document: Document, report: dict, catalogue: Catalogue) -> FileRe
     errors += table.errors
     obs = observation_rows(table, report["report_id"], catalogue)
     family = catalogue.family(table.template)
-    claims = _guarded(
-        "prose", errors, lambda: tuple(claim_rows(report["report_id"], document, family, catalogue))
+    # a scan's prose is read for its title only (readers.ocr.TEXT_PAGES): numbers OCR misread in
+    # prose would be false narrative findings, with no identity to vouch for them
+    claims = (
+        ()
+        if document.ocr
+        else _guarded(
+            "prose",
+            errors,
+            lambda: tuple(claim_rows(report["report_id"], document, family, catalogue)),
+        )
     )
     status = {"status": "partial", "error": "; ".join(errors)} if errors else {}
     row = {**report, "template": table.template, "n_values": len(obs), **status}

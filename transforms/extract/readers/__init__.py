@@ -24,9 +24,20 @@ class ReadError(Exception):
 
 
 @dataclass(frozen=True)
+class OcrRead:
+    """What OCR said about a cell it read (scanned PDFs, `readers.ocr`)."""
+
+    confidence: float | None  # the engine's 0–100 confidence; None where the cell held no ink
+    # other readings of an unsure number (each unsure digit replaced by its alternatives); empty
+    # when the engine was sure
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TableCell:
     text: str  # as printed; line breaks inside the cell kept as "\n"
     locator: str  # e.g. "table 2, row 5, col 3" or "page 4, table 1, row 5, col 3"
+    ocr: OcrRead | None = None  # set when the text was read by OCR from an image
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class Document:
     file_format: str
     tables: tuple[Table, ...] = field(default=())
     errors: tuple[str, ...] = field(default=())  # parts of the file not read, and why
+    ocr: bool = False  # the text and cells were read by OCR from page images (a scan)
 
     @property
     def text(self) -> str:

@@ -2,7 +2,8 @@
 
 In: the bytes of a `.pdf` file. Out: `Document(lines, "pdf", "pdf", tables, errors)` or a
 `ReadError` saying why the file cannot be read (not a PDF, damaged or truncated, encrypted, a
-scan with no text layer, or text that comes out as character codes: OCR is not done).
+or text that comes out as character codes). A scan (no text layer) is read by OCR instead
+(`readers.ocr`).
 
 `lines` is pdfplumber's `extract_text()` of each page in page order, split into lines. Spaces
 pdfplumber puts between CJK characters and digits ("2024 年") are kept; the parsers ignore them.
@@ -112,6 +113,10 @@ def read(path: Path, data: bytes) -> Document:
     if failed and not lines and not tables:
         where, exc = failed[0]
         raise _unreadable(exc, f" ({where})") from exc
+    if not "".join("".join(lines).split()) and not tables:
+        from transforms.extract.readers import ocr  # a scan: its text is in the page images
+
+        return ocr.read(path, data)
     _check_text_layer(lines, encrypted)
     errors = tuple(failure(where, exc) for where, exc in failed)
     return Document(tuple(lines), "pdf", "pdf", tuple(tables), errors)

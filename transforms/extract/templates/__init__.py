@@ -7,10 +7,11 @@ blanks) happens later, in `transforms.normalise`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from transforms.catalogue import Catalogue
-from transforms.extract.readers import Document, failure
+from transforms.extract.readers import Document, OcrRead, failure
 from transforms.extract.templates import (
     fujian,
     fujian_flat,
@@ -44,7 +45,7 @@ def parse_document(document: Document, catalogue: Catalogue) -> ParsedTable:
         if not module.detect(document):
             continue
         try:
-            return module.parse(document, catalogue)
+            return _marked(document, module.parse(document, catalogue))
         except MemoryError:
             raise
         except Exception as exc:  # a parser defect: the report keeps its metadata and prose
@@ -55,3 +56,13 @@ def parse_document(document: Document, catalogue: Catalogue) -> ParsedTable:
         "2019/2021 form tables 二/三/四; Fujian pre-2019 政府信息公开情况统计表; any table of "
         "label | value rows)"
     )
+
+
+def _marked(document: Document, table: ParsedTable) -> ParsedTable:
+    """In a scan every cell was read by OCR, those a parser found in the OCR text lines too: they
+    are marked so (no confidence known), and normalise judges them as OCR numbers."""
+    if not document.ocr:
+        return table
+    unknown = OcrRead(None)
+    cells = tuple(c if c.ocr else dataclasses.replace(c, ocr=unknown) for c in table.cells)
+    return dataclasses.replace(table, cells=cells)

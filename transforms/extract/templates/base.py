@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from transforms.extract.readers import failure
+from transforms.extract.readers import OcrRead, failure
 
 log = logging.getLogger("transforms.extract.templates")
 
@@ -26,6 +26,7 @@ class RawCell:
     position: int | None = None  # for tables read by position (national table 四: 1..15)
     status: str | None = None  # set by a parser that already judged the cell (e.g. ambiguous)
     note: str = ""  # the parser's evidence for that judgement (e.g. candidate splits)
+    ocr: OcrRead | None = None  # what OCR said, for a cell read from a scan (`TableCell.ocr`)
 
 
 @dataclass(frozen=True)

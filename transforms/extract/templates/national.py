@@ -153,7 +153,16 @@ def _request_cells(rows, section: str) -> list[RawCell]:
         group, label = _labels(row[:-7])
         if label:
             out += [
-                RawCell(section, group, label, header, cell.text, cell.locator, table="requests")
+                RawCell(
+                    section,
+                    group,
+                    label,
+                    header,
+                    cell.text,
+                    cell.locator,
+                    table="requests",
+                    ocr=cell.ocr,
+                )
                 for header, cell in zip(REQUEST_COLUMNS, row[-7:], strict=True)
             ]
         if _REQUESTS_END in keys:
@@ -184,7 +193,7 @@ def _appeal_cells(rows, section: str, catalogue: Catalogue) -> list[RawCell]:
     positions = catalogue.positional("national", "appeals")
     return [
         RawCell(section, "", p.column_as_printed, p.column_as_printed, cell.text, cell.locator,
-                table="appeals", position=p.position)
+                table="appeals", position=p.position, ocr=cell.ocr)
         for p, cell in zip(positions, candidates[-1][-15:], strict=True)
     ]  # fmt: skip
 
@@ -206,7 +215,14 @@ def _proactive_cells(rows, section: str, catalogue: Catalogue) -> list[RawCell]:
         elif measures and len(row) == len(measures) + 1:
             out += [
                 RawCell(
-                    section, caption, first, measure, cell.text, cell.locator, table="proactive"
+                    section,
+                    caption,
+                    first,
+                    measure,
+                    cell.text,
+                    cell.locator,
+                    table="proactive",
+                    ocr=cell.ocr,
                 )
                 for measure, cell in zip(measures, row[1:], strict=True)
             ]

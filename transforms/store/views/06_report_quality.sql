@@ -21,7 +21,8 @@
 -- column corrected_checks_failed: Checks failed on the corrected values (value_set corrected:
 --   a report with an applied correction, and stale or invalid corrections of this file).
 -- column blank_cells: Cells printed blank (not zeros).
--- column ambiguous_cells: Flattened cells with more than one valid split.
+-- column ambiguous_cells: Cells with more than one reading: flattened digits with several valid
+--   splits, numbers OCR was unsure of that no identity settles.
 -- column unreadable_cells: Cells that are not a number (or only an approximate one).
 -- column unmapped_labels: Cells whose label the catalogue does not know.
 -- column corrections_applied: Corrections of corrections.csv applied to the file's values.

@@ -79,7 +79,7 @@ REFUSED = {
     "garbage.pdf": "not a readable PDF: the file does not start with a PDF header (%PDF-); "
     "it is another kind of file named .pdf",
     "garbage.docx": "not a Word .docx file: not a zip package (File is not a zip file)",
-    "scanned.pdf": "scanned PDF with no text layer: OCR is not done",
+    "scanned.pdf": "scanned PDF with no text layer: OCR found no text on any page",
     "encrypted.pdf": "encrypted PDF: it needs a password to open",
     "copy_protected.pdf": "encrypted PDF: copy-protected, and its text cannot be extracted "
     "(it comes out as character codes, (cid:N))",

@@ -383,7 +383,7 @@ def test_encrypted_pdf():
         read(Path("locked.pdf"), data)
 
 
-def test_scanned_pdf_without_text_layer():
+def test_scanned_pdf_without_text_layer_goes_to_ocr_which_finds_nothing_in_a_grey_square():
     image = b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray"
     image += b" /BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream"
     content = b"q 200 0 0 200 72 500 cm /Im1 Do Q"
@@ -399,7 +399,9 @@ def test_scanned_pdf_without_text_layer():
     )
     with pdfplumber.open(_stream(data)) as pdf:
         assert len(pdf.pages[0].images) == 1
-    with pytest.raises(ReadError, match=r"^scanned PDF with no text layer: OCR is not done$"):
+    with pytest.raises(
+        ReadError, match=r"^scanned PDF with no text layer: OCR found no text on any page$"
+    ):
         read(Path("scan.pdf"), data)
 
 

@@ -1,0 +1,119 @@
+"""Settling OCR numbers with the identities, on cells built to break them: table 四's review
+row (总计 = 维持 + 纠正 + 其他 + 尚未审结)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from transforms.catalogue import default
+from transforms.extract.readers import OcrRead
+from transforms.extract.templates import ParsedTable, RawCell
+from transforms.normalise.rows import observations
+from transforms.schemas import AMBIGUOUS, OCR_CONFIRMED, OCR_UNCONFIRMED
+
+SURE, UNSURE = 96.0, 60.0
+
+
+def _review(*cells: tuple[str, float, tuple[str, ...]]):
+    """The 15 cells of table 四: the review group's five as given, the rest sure zeros."""
+    given = list(cells) + [("0", SURE, ())] * (15 - len(cells))
+    positions = default().positional("national", "appeals")
+    raw = tuple(
+        RawCell("四", "", p.column_as_printed, p.column_as_printed, text, f"cell {p.position}",
+                table="appeals", position=p.position, ocr=OcrRead(conf, alts))
+        for p, (text, conf, alts) in zip(positions, given, strict=True)
+    )  # fmt: skip
+    obs = observations(ParsedTable("national_2021", raw), "r", default())
+    return obs.set_index("indicator").loc[lambda f: f.index.str.startswith("appeals.review.")]
+
+
+def test_an_identity_that_holds_confirms_every_cell_of_it():
+    got = _review(
+        ("3", SURE, ()), ("1", UNSURE, ()), ("0", SURE, ()), ("0", SURE, ()), ("4", SURE, ())
+    )
+    assert set(got["value_status"]) == {OCR_CONFIRMED}
+    assert got["evidence"].str.contains("confirmed by national_appeals_review").all()
+    assert got.loc["appeals.review.corrected", "value"] == 1
+
+
+def test_a_sure_number_is_kept_where_the_identity_fails():
+    got = _review(
+        ("3", SURE, ()), ("1", SURE, ()), ("0", SURE, ()), ("0", SURE, ()), ("5", SURE, ())
+    )
+    assert set(got["value_status"]) == {OCR_UNCONFIRMED}
+    assert got.loc["appeals.review.total", "value"] == 5  # never corrected
+    assert "contradicted by national_appeals_review" in got.loc["appeals.review.total", "evidence"]
+
+
+def test_an_unsure_digit_is_settled_by_the_one_reading_that_fits():
+    got = _review(
+        ("3", SURE, ()),
+        ("7", UNSURE, ("7", "1")),
+        ("0", SURE, ()),
+        ("0", SURE, ()),
+        ("4", SURE, ()),
+    )
+    row = got.loc["appeals.review.corrected"]
+    assert (row["value"], row["value_status"]) == (1, OCR_CONFIRMED)
+    assert "its reading '1' settled by national_appeals_review" in row["evidence"]
+
+
+def test_an_unsure_digit_no_identity_settles_is_ambiguous_with_its_readings():
+    got = _review(
+        ("3", SURE, ()),
+        ("7", UNSURE, ("7", "8")),
+        ("0", SURE, ()),
+        ("0", SURE, ()),
+        ("4", SURE, ()),
+    )
+    row = got.loc["appeals.review.corrected"]
+    assert row["value_status"] == AMBIGUOUS and row["value"] != row["value"]  # NaN: no value
+    assert row["evidence"].endswith("readings: 7 | 8")
+
+
+def test_an_unsure_digit_in_a_table_defect_is_kept_and_the_defect_stays():
+    # 10 + x + 0 + 0 = 0 fails for every x: the failure is the table's, not the reading's
+    got = _review(
+        ("10", SURE, ()), ("1", UNSURE, ()), ("0", SURE, ()), ("0", SURE, ()), ("0", SURE, ())
+    )
+    row = got.loc["appeals.review.corrected"]
+    assert (row["value"], row["value_status"]) == (1, OCR_UNCONFIRMED)
+    assert "fails whatever it reads" in row["evidence"]
+
+
+@pytest.mark.parametrize("text", ["", "x7"])
+def test_ink_ocr_cannot_read_is_not_a_blank(text):
+    got = _review((text, 10.0, ()))
+    assert got.loc["appeals.review.upheld", "value_status"] == "unreadable"
+
+
+def test_numbers_a_parser_found_in_ocr_text_lines_are_ocr_numbers_too():
+    """A scan's table printed without ruling lines is parsed from the OCR text lines: those
+    cells carry no OCR confidence, so each is unsure; identities of several unsure cells vouch
+    for none of them, so none is taken."""
+    from tests.conftest import FIXTURES
+    from transforms.extract.readers import read_document
+    from transforms.extract.templates import parse_document
+
+    path = FIXTURES / "pingtan_2021_national_flat.txt"
+    text = read_document(path, path.read_bytes())
+    scan = dataclasses.replace(text, ocr=True)
+    obs = observations(parse_document(scan, default()), "r", default())
+    numbers = obs[obs["raw_value"].str.fullmatch(r"\d+")]
+    assert len(numbers) > 100
+    assert set(numbers["value_status"]) == {AMBIGUOUS}
+    assert numbers["evidence"].str.contains("no confidence known").any()
+
+
+def test_two_unsure_cells_that_balance_confirm_nothing():
+    # 87 misread "8" twice, as 维持 and as 总计: the identity holds, and vouches for neither
+    got = _review(
+        ("8", UNSURE, ()), ("0", SURE, ()), ("0", SURE, ()), ("0", SURE, ()), ("8", UNSURE, ())
+    )
+    assert got.loc[["appeals.review.upheld", "appeals.review.total"], "value_status"].tolist() == [
+        AMBIGUOUS,
+        AMBIGUOUS,
+    ]
+    assert got.loc["appeals.review.other", "value_status"] == OCR_UNCONFIRMED
