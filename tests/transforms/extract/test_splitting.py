@@ -54,7 +54,9 @@ def _run(rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize(
-    "accept", [lambda s: True, total_is_sum, groups_total(5), groups_total(3)], ids=str
+    "accept",
+    [lambda s: True, total_is_sum, groups_total(5), groups_total(3)],
+    ids=["any", "total_is_sum", "groups_total_5", "groups_total_3"],
 )
 def test_splits_are_the_brute_force_enumeration(accept):
     rng = random.Random(20261126)

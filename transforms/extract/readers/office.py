@@ -51,6 +51,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,6 +64,7 @@ TIMEOUT_ENV = "NIANBAO_SOFFICE_TIMEOUT"
 MEMORY_ENV = "NIANBAO_SOFFICE_MEMORY_MB"
 DEFAULT_TIMEOUT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 4096
+KILL_WAIT_SECONDS = 2.0  # for soffice's processes to end once killed
 WRITER_PACKAGE = "libreoffice-writer-nogui"
 README_SECTION = 'README.md, section "Word .doc and WPS files: LibreOffice"'
 
@@ -250,10 +252,29 @@ def _environment(work: Path) -> dict[str, str]:
 
 
 def _kill_group(group: int) -> None:
+    """SIGKILL every process of the group, and wait (up to KILL_WAIT_SECONDS) until none is
+    left running: the launcher's children are not ours to reap, and a loaded machine takes a
+    moment to end them."""
     try:
         os.killpg(group, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):  # the group is gone: nothing was left
-        pass
+        return
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    while _running_in(group) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _running_in(group: int) -> bool:
+    """Whether a process of the group is still running (a zombie is not: it has ended and
+    waits only to be reaped). Linux /proc; elsewhere False."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # the process ended while we looked
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            return True
+    return False
 
 
 def _said(log: str) -> str:
