@@ -310,11 +310,10 @@ def stage_checks(
     again = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
     spanning = ", ".join("'" + k + "'" for k in SPAN_KINDS)
     schema = schemas.CHECK_RESULTS
-    where = (
+    where = (  # the checks of corrected values are recomputed every run: not reused
         f"report_id IN (SELECT v FROM kept_ids) AND value_set = 'printed' AND "
         f"(kind NOT IN ({again}) OR "
         f"(kind IN ({spanning}) AND report_id NOT IN (SELECT v FROM respan_ids)))"
-        # the checks of corrected values: recomputed every run
     )
     members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
     order = ", ".join(
