@@ -15,7 +15,11 @@ Layout quirks handled:
 - "其中" parts are numbered "其中：1、网站公开", then "2、政府公报公开" (or "1."): a numbered
   row is a part of the last unnumbered row above it, which becomes its group;
 - merged cells (expanded by the readers) are kept once per printed cell, under the first
-  column they cover.
+  column they cover;
+- PDFs: a cell's lines may come out of the PDF in another order than printed ("年度\n2017" for
+  2017年度, "政府公报公开数\n2." for 2.政府公报公开数): a line that is only a year or a
+  number mark is put first (`_in_order`); a table cut by a page break goes on in a table with
+  no header row and as many columns, read with the header of the table before it.
 Labels are kept as printed; numbers are read later (transforms.extract.cells).
 """
 
@@ -34,6 +38,29 @@ _HEADER_FIRST = "指标名称"
 _VALUE_HEADER = re.compile(r"^(?:本年度?|\d{4}年度?|年末统计|历年累计)$")
 _PART = re.compile(r"^\s*(?:其中|\d+\s*[.．、])")
 _NOTE = re.compile(r"^\s*注[：:]")
+_LEADING = re.compile(r"^\s*(?:\d{4}|\d{1,2}\s*[.．、])\s*$")  # a year, a number mark ("2.")
+_NUMBER_ALONE = re.compile(r"^\s*(\d{1,2})\s*$")  # a mark's number without its "、"
+_BARE_MARK = re.compile(r"(?<![\d.．、])\s*([.．、])")  # a "、" whose number was moved away
+
+
+def _in_order(text: str) -> str:
+    """A cell's text in printed order: PDF text extraction may give a line that is only a
+    year or a number mark after the rest of the cell ("年度\n2017", "政府公报公开数\n2."), or
+    a mark's number alone on the last line ("其中： 、网站公开\n1"): the year or mark is put
+    first, the number back before its "、"."""
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return text
+    leading = [line for line in lines if _LEADING.match(line)]
+    rest = [line for line in lines if not _LEADING.match(line)]
+    alone = [line for line in rest if _NUMBER_ALONE.match(line)]
+    others = "\n".join(line for line in rest if not _NUMBER_ALONE.match(line))
+    if len(alone) == 1 and _BARE_MARK.search(others):
+        number = _NUMBER_ALONE.match(alone[0]).group(1)
+        others = _BARE_MARK.sub(lambda m: number + m.group(1), others, count=1)
+    elif alone:
+        others = "\n".join(rest)
+    return "\n".join([*leading, others] if others else leading)
 
 
 def is_header_cell(text: str) -> bool:
@@ -56,9 +83,9 @@ def _header_index(table: Table) -> int | None:
 def _value_columns(header: tuple[TableCell, ...]) -> list[tuple[int, str]]:
     """(index, header as printed) of the value columns of the header row."""
     return [
-        (i, cell.text.strip())
+        (i, _in_order(cell.text).strip())
         for i, cell in enumerate(header)
-        if _VALUE_HEADER.match(normalise_label(cell.text))
+        if _VALUE_HEADER.match(normalise_label(_in_order(cell.text)))
     ]
 
 
@@ -71,14 +98,23 @@ def detect(document: Document) -> bool:
     return False
 
 
-def _table_cells(table: Table) -> list[RawCell]:
+def _table_cells(
+    table: Table, before: tuple[list[tuple[int, str]], int, str] | None
+) -> tuple[list[RawCell], tuple[list[tuple[int, str]], int, str] | None]:
+    """The value cells of a table with the form's header, or of the continuation of `before`
+    ((value columns, width, last unnumbered label) of the table it goes on from); and what a
+    continuation of this table would go on from."""
     index = _header_index(table)
-    if index is None:
-        return []
-    columns = _value_columns(table.rows[index])
-    out, parent = [], ""
-    for row in table.rows[index + 1 :]:
-        label = row[0].text.strip() if row else ""
+    width = len(table.rows[0]) if table.rows else 0
+    if index is not None:
+        columns, parent, rows = _value_columns(table.rows[index]), "", table.rows[index + 1 :]
+    elif before is not None and before[1] == width:
+        (columns, _, parent), rows = before, table.rows
+    else:
+        return [], None
+    out = []
+    for row in rows:
+        label = _in_order(row[0].text).strip() if row else ""
         if not label or _NOTE.match(label):
             continue
         parent = parent if is_part(label) else label
@@ -87,10 +123,14 @@ def _table_cells(table: Table) -> list[RawCell]:
             if i >= len(row) or row[i].locator == row[i - 1].locator:
                 continue  # a merged cell: kept once, under the first column it covers
             out.append(RawCell(SECTION, group, label, column, row[i].text, row[i].locator))
-    return out
+    return out, (columns, width, parent)
 
 
 def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
-    """Every value cell of the form's tables with its label, group and column as printed."""
-    cells = [cell for table in document.tables for cell in _table_cells(table)]
+    """Every value cell of the form's tables (and of their continuations on the next page)
+    with its label, group and column as printed."""
+    cells, before = [], None
+    for table in document.tables:
+        found, before = _table_cells(table, before)
+        cells += found
     return ParsedTable(TEMPLATE, tuple(cells))
