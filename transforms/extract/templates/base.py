@@ -4,12 +4,24 @@ document's tables (a parser defect in one table costs that table, not the report
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from transforms.extract.readers import OcrRead, failure
 
 log = logging.getLogger("transforms.extract.templates")
+# A PDF table's locator (transforms.extract.readers.pdf): tables are numbered from 1 on each page.
+_PAGE_TABLE = re.compile(r"page (?P<page>\d+), table (?P<table>\d+)")
+
+
+def next_page(before: str, after: str) -> bool:
+    """Whether PDF table `after` is the first table of the page after the one `before` is on
+    (`before` then ends its page: the pair may be one table cut by the page break)."""
+    cut, first = _PAGE_TABLE.fullmatch(before), _PAGE_TABLE.fullmatch(after)
+    return (
+        bool(cut and first and first["table"] == "1") and int(first["page"]) == int(cut["page"]) + 1
+    )
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,21 @@ Layout quirks handled:
   column they cover;
 - PDFs: a cell's lines may come out of the PDF in another order than printed ("年度\n2017" for
   2017年度, "政府公报公开数\n2." for 2.政府公报公开数): a line that is only a year or a
-  number mark is put first (`_in_order`); a table cut by a page break goes on in a table with
-  no header row and as many columns, read with the header of the table before it.
+  number mark is put first (`_in_order`); a table cut by a page break goes on as the first
+  table of the next page, with no header row and as many columns: it is read with the header
+  of the table before it.
 Labels are kept as printed; numbers are read later (transforms.extract.cells).
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from transforms.catalogue import Catalogue
 from transforms.catalogue.labels import normalise_label
 from transforms.extract.readers import Document, Table, TableCell
-from transforms.extract.templates.base import ParsedTable, RawCell
+from transforms.extract.templates.base import ParsedTable, RawCell, next_page
 
 TEMPLATE = "fujian_pre2019"
 SECTION = "政府信息公开情况统计表"
@@ -82,10 +84,9 @@ def _header_index(table: Table) -> int | None:
 
 def _value_columns(header: tuple[TableCell, ...]) -> list[tuple[int, str]]:
     """(index, header as printed) of the value columns of the header row."""
+    printed = [_in_order(cell.text).strip() for cell in header]
     return [
-        (i, _in_order(cell.text).strip())
-        for i, cell in enumerate(header)
-        if _VALUE_HEADER.match(normalise_label(_in_order(cell.text)))
+        (i, text) for i, text in enumerate(printed) if _VALUE_HEADER.match(normalise_label(text))
     ]
 
 
@@ -98,18 +99,25 @@ def detect(document: Document) -> bool:
     return False
 
 
-def _table_cells(
-    table: Table, before: tuple[list[tuple[int, str]], int, str] | None
-) -> tuple[list[RawCell], tuple[list[tuple[int, str]], int, str] | None]:
-    """The value cells of a table with the form's header, or of the continuation of `before`
-    ((value columns, width, last unnumbered label) of the table it goes on from); and what a
-    continuation of this table would go on from."""
+class _Read(NamedTuple):
+    """What a continuation of a table of the form goes on from."""
+
+    columns: list[tuple[int, str]]  # the value columns of its header
+    width: int
+    parent: str  # the last unnumbered row label
+    locator: str
+
+
+def _table_cells(table: Table, before: _Read | None) -> tuple[list[RawCell], _Read | None]:
+    """The value cells of a table with the form's header, or of the continuation of the table
+    `before` read (the first table of the next page, as wide); and what a continuation of this
+    table would go on from."""
     index = _header_index(table)
     width = len(table.rows[0]) if table.rows else 0
     if index is not None:
         columns, parent, rows = _value_columns(table.rows[index]), "", table.rows[index + 1 :]
-    elif before is not None and before[1] == width:
-        (columns, _, parent), rows = before, table.rows
+    elif before is not None and before.width == width and next_page(before.locator, table.locator):
+        columns, parent, rows = before.columns, before.parent, table.rows
     else:
         return [], None
     out = []
@@ -123,7 +131,7 @@ def _table_cells(
             if i >= len(row) or row[i].locator == row[i - 1].locator:
                 continue  # a merged cell: kept once, under the first column it covers
             out.append(RawCell(SECTION, group, label, column, row[i].text, row[i].locator))
-    return out, (columns, width, parent)
+    return out, _Read(columns, width, parent, table.locator)
 
 
 def parse(document: Document, catalogue: Catalogue) -> ParsedTable:

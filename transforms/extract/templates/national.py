@@ -27,14 +27,18 @@ from transforms.catalogue import Catalogue
 from transforms.catalogue.labels import normalise_label
 from transforms.extract.cells import UNREADABLE, parse_cell
 from transforms.extract.readers import Document, TableCell
-from transforms.extract.templates.base import ParsedTable, RawCell, each_table, printed_cells
+from transforms.extract.templates.base import (
+    ParsedTable,
+    RawCell,
+    each_table,
+    next_page,
+    printed_cells,
+)
 
 REQUEST_COLUMNS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 _REQUESTS_START = "本年新收政府信息公开申请"
 _REQUESTS_END = "结转下年度继续办理"
 _APPEALS = "行政复议"
-# A PDF table's locator (transforms.extract.readers.pdf): tables are numbered from 1 on each page.
-_PAGE_TABLE = re.compile(r"page (?P<page>\d+), table (?P<table>\d+)")
 # The number every row label of table 三 starts with: "1." "2、" "（三）" "四、".
 _ROW_NUMBER = re.compile(
     r"(?:[0-9０-９]+[.．、]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、)"
@@ -59,21 +63,12 @@ def _rows(document: Document) -> list[tuple[str, list[TableCell]]]:
     rows: list[tuple[str, list[TableCell]]] = []
     for before, table in zip((None, *document.tables), document.tables, strict=False):
         body: list[tuple[TableCell, ...]] = list(table.rows)
-        if before is not None and _next_page(before.locator, table.locator):
+        if before is not None and next_page(before.locator, table.locator):
             body, joined = _join_cut_row(before.rows, body)
             if joined is not None:
                 rows[-1] = (rows[-1][0], printed_cells(joined))
         rows += [(table.locator, printed_cells(row)) for row in body]
     return rows
-
-
-def _next_page(before: str, after: str) -> bool:
-    """Whether PDF table `after` is the first table of the page after the one `before` is on
-    (`before` then ends its page: the pair may be one table cut by the page break)."""
-    cut, first = _PAGE_TABLE.fullmatch(before), _PAGE_TABLE.fullmatch(after)
-    return (
-        bool(cut and first and first["table"] == "1") and int(first["page"]) == int(cut["page"]) + 1
-    )
 
 
 def _join_cut_row(before: tuple, rows: list) -> tuple[list, tuple[TableCell, ...] | None]:
@@ -179,7 +174,7 @@ def _appeal_tables(rows) -> set[str]:
     return tables | {
         after
         for before, after in itertools.pairwise(order)
-        if before in tables and _next_page(before, after)
+        if before in tables and next_page(before, after)
     }
 
 
