@@ -18,7 +18,7 @@ from functools import lru_cache
 _WHITESPACE = re.compile(r"\s+")
 _LEAD_MARKERS = re.compile(
     r"^(?:"
-    r"其中[：:，,、]?"  # "其中：" / "其中，"
+    r"其中[：:，,、;；]?"  # "其中：" / "其中，" / "其中；" (OCR reads "：" as ";")
     r"|[0-9０-９]+[.．、]"  # "1." / "１．" / "2、"
     r"|[\u2460-\u2473\u2776-\u277f]"  # circled numbers ① … ⑳, ❶ … ❿
     r"|[\u2160-\u216f]+[.．、]?"  # roman numerals Ⅰ Ⅱ …

@@ -18,8 +18,11 @@ _MEMO = 1 << 16  # distinct printed labels remembered per catalogue (a few thous
 CUT_MIN = 5
 _COLUMN_GAP = re.compile(r"\s+")  # where a cut label's next line, or the next column, begins
 CUT_FAMILIES = ("national",)
-# OCR-read labels (`Catalogue.lookup_nearest`): the least similarity (difflib ratio) to an alias,
-# and the margin by which the best indicator must beat every other one
+# OCR-read labels (`Catalogue.lookup_nearest`): the families whose row labels are long and
+# distinct enough to match a misread one (the national form; the Fujian form's 5–12 ideograph
+# labels, "3.信枉申请数" for 信函申请数), the least similarity (difflib ratio) to an alias, and
+# the margin by which the best indicator must beat every other one
+NEAREST_FAMILIES = ("national", "fujian_pre2019")
 NEAREST_MIN = 0.75
 NEAREST_MARGIN = 0.08
 NEAREST_IDEOGRAPHS = 4  # a shorter OCR label is too little to tell a misreading from another label
@@ -432,13 +435,13 @@ class Catalogue:
         """The indicator of a row label read by OCR, which may have a character or two wrong
         ("（一) 子以公开" for "（一）予以公开", "扣 属于四类过程性信息" with its "6." misread):
         the label without what OCR made of its list marker, looked up as it is ("3其他"), else
-        matched to the family's aliases by similarity. Only in the national form (long,
+        matched to the family's aliases by similarity. Only in `NEAREST_FAMILIES` (long,
         distinct labels), only a label whose best indicator is at least `NEAREST_MIN` similar
         and beats every other by `NEAREST_MARGIN`, and never a label of under
         `NEAREST_IDEOGRAPHS` ideographs."""
         family = self.family(template)
         key = normalise_label(_OCR_MARKER.sub("", label.strip()))
-        if family not in CUT_FAMILIES:
+        if family not in NEAREST_FAMILIES:
             return None
         exact = self._lookup(family, normalise_label(group), key)  # "3其他": only the mark off
         if exact is not None or len(_IDEOGRAPHS.findall(key)) < NEAREST_IDEOGRAPHS:

@@ -19,7 +19,9 @@ the settled values afterwards, so a printed defect stays a failed check.
 - `ambiguous`: OCR was unsure and no identity settles it: value NULL, the readings in the note.
 
 Identities (rules.csv): `sum` rules in every breakdown, `across_columns` rules on every row, each
-evaluated only where all its cells are read numbers.
+evaluated only where all its cells are read numbers. Only an equality (`=`) confirms or settles a
+number; a bound (`<=`, the Fujian form's "these channels never exceed the total") can only be
+contradicted: a misread total can still be above its parts.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class _Identity:
     name: str  # "rule_id [breakdown]" or "rule_id [indicator]", for the evidence
     left: tuple[Key, ...]
     right: tuple[Key, ...]
+    equality: bool  # `=`; else a bound `sum(left) <= sum(right)`
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -76,7 +79,7 @@ def _identities(rules: Sequence[Rule], keys: set[Key]) -> list[_Identity]:
                 if i.startswith(rule.scope)
             ]
         out += [
-            _Identity(f"{rule.rule_id} [{where}]", left, right)
+            _Identity(f"{rule.rule_id} [{where}]", left, right, rule.op == "=")
             for where, left, right in pairs
             if all(k in keys for k in left + right)
         ]
@@ -88,9 +91,8 @@ def _holds(identity: _Identity, values: dict[Key, float | None]) -> bool | None:
     terms = [values[k] for k in identity.keys]
     if any(v is None for v in terms):
         return None
-    left = sum(values[k] for k in identity.left)
-    right = sum(values[k] for k in identity.right)
-    return round(left - right, 6) == 0
+    gap = round(sum(values[k] for k in identity.left) - sum(values[k] for k in identity.right), 6)
+    return gap == 0 if identity.equality else gap <= 0
 
 
 def _needed(identity: _Identity, key: Key, values: dict[Key, float | None]) -> float | None:
@@ -144,7 +146,7 @@ def settle(
         mine = [d for d in identities if key in d.keys]
         # an identity vouches only where at most one of its cells is unsure: two unsure cells
         # can be wrong alike ("8" read for 87 in 新收 and in 总计: I1 holds with both)
-        held = [d.name for d in mine if _holds(d, values) and _vouches(d, sure)]
+        held = [d.name for d in mine if d.equality and _holds(d, values) and _vouches(d, sure)]
         failed = [d.name for d in mine if _holds(d, values) is False]
         out[i] = _judge(cells[i], key, mine, held, failed, values, sure)
     return out
@@ -171,7 +173,7 @@ def _judge(
     if confidence >= SURE:
         why = f"contradicted by {', '.join(failed)}" if failed else "no identity confirms it"
         return Settled(OCR_UNCONFIRMED, own.value, own.exact, f"{read}, sure; {why}")
-    impossible = [d.name for d in mine if (_needed(d, key, sure) or 0) < 0]
+    impossible = [d.name for d in mine if d.equality and (_needed(d, key, sure) or 0) < 0]
     if impossible:
         why = f"{', '.join(impossible)} fails whatever it reads (a printed defect)"
         return Settled(OCR_UNCONFIRMED, own.value, own.exact, f"{read}, unsure; kept: {why}")
@@ -181,7 +183,7 @@ def _judge(
         for value, exact in others
         if mine and all(_holds(d, {**sure, key: value}) for d in mine)
     ]
-    if failed and len(fitting) == 1:
+    if failed and len(fitting) == 1 and any(d.equality for d in mine):
         value, exact = fitting[0]
         settled_by = ", ".join(d.name for d in mine)
         note = f"{read}, unsure; its reading {exact!r} settled by {settled_by}"

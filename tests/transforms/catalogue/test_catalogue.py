@@ -43,6 +43,20 @@ def test_cut_labels_are_not_matched_in_the_provincial_forms():
     assert cat.lookup_cut("fujian_pre2019", "受理依申请公开") is None
 
 
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("3.信枉申请数", "fujian.requests.letter"),  # 函 misread
+        ("2.政府公根公开数", "fujian.proactive.gazette"),
+        # as like one label as another (复议 / 诉讼): not matched
+        ("行政复讼数", None),
+        ("申请数", None),  # too short to tell
+    ],
+)
+def test_an_ocr_label_of_the_fujian_form_is_matched_to_its_nearest_row(label, code):
+    assert default().lookup_nearest("fujian_pre2019", "", label) == code
+
+
 def test_lookup_uses_the_group_where_a_label_repeats():
     cat = default()
     assert (

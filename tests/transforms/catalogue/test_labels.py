@@ -13,6 +13,7 @@ from transforms.catalogue.labels import normalise_group, normalise_label
         ("3.乡（镇）公开信息数*", "乡(镇)公开信息数"),
         ("政府信息公开申请数 ", "政府信息公开申请数"),
         ("其中，1.网上申请数", "网上申请数"),
+        ("其中 ; 1.政府网站公开数", "政府网站公开数"),  # OCR reads "：" as ";"
     ],
 )
 def test_label_keys_drop_markers_and_padding(printed, key):

@@ -117,3 +117,42 @@ def test_two_unsure_cells_that_balance_confirm_nothing():
         AMBIGUOUS,
     ]
     assert got.loc["appeals.review.other", "value_status"] == OCR_UNCONFIRMED
+
+
+def _fujian_requests(total: tuple[str, float, tuple[str, ...]]):
+    """The 公安局 2018 form's request rows (总数 ≥ 当面 + 网上 + 信函, a bound: no equality
+    holds them), the total as given, the channels read sure as 0, 0 and 1."""
+    part = "受理政府信息公开申请总数"
+    zero, one = ("0", SURE, ()), ("1", SURE, ())
+    rows = [("", part, total), (part, "其中：1.当面申请数", zero), (part, "2.网上申请数", zero),
+            (part, "3.信函申请数", one)]  # fmt: skip
+    raw = tuple(
+        RawCell("政府信息公开情况统计表", group, label, "2017年度", text, f"row {i}",
+                ocr=OcrRead(conf, alts))
+        for i, (group, label, (text, conf, alts)) in enumerate(rows, 1)
+    )  # fmt: skip
+    obs = observations(ParsedTable("fujian_pre2019", raw), "r", default())
+    return obs.set_index("indicator")
+
+
+def test_a_bound_that_holds_confirms_nothing():
+    got = _fujian_requests(("1", SURE, ()))
+    assert set(got["value_status"]) == {OCR_UNCONFIRMED}
+    assert got["evidence"].str.endswith("no identity confirms it").all()
+
+
+def test_a_bound_settles_no_unsure_digit():
+    # 7 or 1: both are at least 0 + 0 + 1, so the bound cannot tell them apart
+    got = _fujian_requests(("7", UNSURE, ("7", "1")))
+    row = got.loc["fujian.requests.received"]
+    assert row["value_status"] == AMBIGUOUS and row["value"] != row["value"]
+    assert row["evidence"].endswith("no identity can settle it; readings: 7 | 1")
+
+
+def test_a_bound_a_sure_total_falls_short_of_is_a_contradiction():
+    got = _fujian_requests(("0", SURE, ()))
+    assert got.loc["fujian.requests.received", "value"] == 0  # kept as read
+    assert (
+        "contradicted by fujian_f2_listed_channels_le_three"
+        in (got.loc["fujian.requests.received", "evidence"])
+    )

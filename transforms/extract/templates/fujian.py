@@ -16,6 +16,9 @@ Layout quirks handled:
   row is a part of the last unnumbered row above it, which becomes its group;
 - merged cells (expanded by the readers) are kept once per printed cell, under the first
   column they cover;
+- scans (OCR): "其中；" for 其中：, 年未统计 for 年末统计, a character of a label misread
+  ("信枉申请数": the catalogue matches it to the nearest label); each cell keeps what OCR
+  said, so normalise settles its number with the form's identities;
 - PDFs: a cell's lines may come out of the PDF in another order than printed ("年度\n2017" for
   2017年度, "政府公报公开数\n2." for 2.政府公报公开数): a line that is only a year or a
   number mark is put first (`_in_order`); a table cut by a page break goes on as the first
@@ -37,7 +40,8 @@ from transforms.extract.templates.base import ParsedTable, RawCell, next_page
 TEMPLATE = "fujian_pre2019"
 SECTION = "政府信息公开情况统计表"
 _HEADER_FIRST = "指标名称"
-_VALUE_HEADER = re.compile(r"^(?:本年度?|\d{4}年度?|年末统计|历年累计)$")
+# 年未统计: OCR reads 末 as 未 (one stroke shorter); printed, it would mean nothing
+_VALUE_HEADER = re.compile(r"^(?:本年度?|\d{4}年度?|年[末未]统计|历年累计)$")
 _PART = re.compile(r"^\s*(?:其中|\d+\s*[.．、])")
 _NOTE = re.compile(r"^\s*注[：:]")
 _LEADING = re.compile(r"^\s*(?:\d{4}|\d{1,2}\s*[.．、])\s*$")  # a year, a number mark ("2.")
@@ -130,7 +134,9 @@ def _table_cells(table: Table, before: _Read | None) -> tuple[list[RawCell], _Re
         for i, column in columns:
             if i >= len(row) or row[i].locator == row[i - 1].locator:
                 continue  # a merged cell: kept once, under the first column it covers
-            out.append(RawCell(SECTION, group, label, column, row[i].text, row[i].locator))
+            out.append(
+                RawCell(SECTION, group, label, column, row[i].text, row[i].locator, ocr=row[i].ocr)
+            )
     return out, _Read(columns, width, parent, table.locator)
 
 

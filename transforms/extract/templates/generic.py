@@ -60,5 +60,9 @@ def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
             pair = _pair(row)
             if pair:
                 label, value = pair
-                cells.append(RawCell(table.locator, "", label, column, value.text, value.locator))
+                cells.append(
+                    RawCell(
+                        table.locator, "", label, column, value.text, value.locator, ocr=value.ocr
+                    )
+                )
     return ParsedTable(TEMPLATE, tuple(cells))
