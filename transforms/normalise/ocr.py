@@ -10,7 +10,8 @@ the settled values afterwards, so a printed defect stays a failed check.
   balance); the evidence names every such identity. Or OCR was unsure of the cell and exactly
   one of its readings makes every identity it takes part in hold, all their other cells read
   sure (the evidence says which reading, which identities, and what OCR read first).
-- `ocr_unconfirmed`: OCR was sure (confidence ≥ `SURE`) and no identity holding confirms it;
+- `ocr_unconfirmed`: OCR was sure (confidence ≥ `SURE`, no seal over the cell) and no identity
+  holding confirms it;
   the value is kept, and an identity it takes part in that fails is a failed check as for any
   printed table (the note says so). OCR choices never "correct" a sure number.
   OCR was unsure of the cell, but an identity it takes part in fails whatever it reads (its
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 
 from transforms.catalogue import Rule
 from transforms.extract.cells import parse_cell
+from transforms.extract.readers import OcrRead
 from transforms.extract.readers.ocr import DIGIT_CONFIDENCE
 from transforms.extract.templates import RawCell
 from transforms.schemas import AMBIGUOUS, OCR_CONFIRMED, OCR_UNCONFIRMED, READ_STATUSES
@@ -121,8 +123,12 @@ def _vouches(identity: _Identity, sure: dict[Key, float | None]) -> bool:
 
 
 def _unsure(cell: RawCell) -> bool:
-    confidence = cell.ocr.confidence if cell.ocr else None
-    return cell.ocr is not None and (confidence is None or confidence < SURE)
+    return cell.ocr is not None and not _sure(cell.ocr)
+
+
+def _sure(said: OcrRead) -> bool:
+    """Whether OCR was sure of its reading: confident, and no seal over the cell."""
+    return said.confidence is not None and said.confidence >= SURE and not said.sealed
 
 
 def settle(
@@ -162,15 +168,16 @@ def _judge(
     sure: dict[Key, float | None],
 ) -> Settled:
     known = cell.ocr.confidence if cell.ocr else None
-    confidence = 0.0 if known is None else known
     own = parse_cell(cell.text)
     said = "no confidence known: page text" if known is None else f"confidence {known:.0f}"
+    if cell.ocr is not None and cell.ocr.sealed:
+        said += ", under a seal"
     read = f"OCR read {cell.text!r} ({said})"
     if held:
         return Settled(
             OCR_CONFIRMED, own.value, own.exact, f"{read}; confirmed by {', '.join(held)}"
         )
-    if confidence >= SURE:
+    if cell.ocr is not None and _sure(cell.ocr):
         why = f"contradicted by {', '.join(failed)}" if failed else "no identity confirms it"
         return Settled(OCR_UNCONFIRMED, own.value, own.exact, f"{read}, sure; {why}")
     impossible = [d.name for d in mine if d.equality and (_needed(d, key, sure) or 0) < 0]

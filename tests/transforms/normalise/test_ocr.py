@@ -16,14 +16,15 @@ from transforms.schemas import AMBIGUOUS, OCR_CONFIRMED, OCR_UNCONFIRMED
 SURE, UNSURE = 96.0, 60.0
 
 
-def _review(*cells: tuple[str, float, tuple[str, ...]]):
-    """The 15 cells of table 四: the review group's five as given, the rest sure zeros."""
+def _review(*cells: tuple[str, float, tuple[str, ...]], sealed: tuple[int, ...] = ()):
+    """The 15 cells of table 四: the review group's five as given (those at the `sealed`
+    indexes under a seal), the rest sure zeros."""
     given = list(cells) + [("0", SURE, ())] * (15 - len(cells))
     positions = default().positional("national", "appeals")
     raw = tuple(
         RawCell("四", "", p.column_as_printed, p.column_as_printed, text, f"cell {p.position}",
-                table="appeals", position=p.position, ocr=OcrRead(conf, alts))
-        for p, (text, conf, alts) in zip(positions, given, strict=True)
+                table="appeals", position=p.position, ocr=OcrRead(conf, alts, i in sealed))
+        for i, (p, (text, conf, alts)) in enumerate(zip(positions, given, strict=True))
     )  # fmt: skip
     obs = observations(ParsedTable("national_2021", raw), "r", default())
     return obs.set_index("indicator").loc[lambda f: f.index.str.startswith("appeals.review.")]
@@ -45,6 +46,32 @@ def test_a_sure_number_is_kept_where_the_identity_fails():
     assert set(got["value_status"]) == {OCR_UNCONFIRMED}
     assert got.loc["appeals.review.total", "value"] == 5  # never corrected
     assert "contradicted by national_appeals_review" in got.loc["appeals.review.total", "evidence"]
+
+
+def test_a_confident_number_under_a_seal_no_identity_can_judge_is_ambiguous():
+    # 维持 "9" read with confidence 96 through a seal's red, 纠正 unreadable: no identity can
+    # judge the 9; a digit under a seal is never taken on OCR's confidence alone (a 0 under a
+    # seal reads as 9 with confidence 91). Before: ocr_unconfirmed 9, "sure".
+    got = _review(
+        ("9", SURE, ()), ("人", 40.0, ()), ("0", SURE, ()), ("0", SURE, ()), ("4", SURE, ()),
+        sealed=(0,),
+    )  # fmt: skip
+    row = got.loc["appeals.review.upheld"]
+    assert row["value_status"] == AMBIGUOUS and row["value"] != row["value"]
+    assert row["evidence"].startswith("OCR read '9' (confidence 96, under a seal), unsure; ")
+
+
+def test_a_number_under_a_seal_is_confirmed_by_an_identity_that_holds():
+    got = _review(
+        ("3", SURE, ()), ("1", SURE, ()), ("0", SURE, ()), ("0", SURE, ()), ("4", SURE, ()),
+        sealed=(0,),
+    )  # fmt: skip
+    row = got.loc["appeals.review.upheld"]
+    assert (row["value"], row["value_status"]) == (3, OCR_CONFIRMED)
+    assert (
+        "under a seal" in row["evidence"]
+        and "confirmed by national_appeals_review" in (row["evidence"])
+    )
 
 
 def test_an_unsure_digit_is_settled_by_the_one_reading_that_fits():

@@ -31,6 +31,8 @@ class OcrRead:
     # other readings of an unsure number (each unsure digit replaced by its alternatives); empty
     # when the engine was sure
     alternatives: tuple[str, ...] = ()
+    # red seal ink over the cell: what OCR reads there is never taken as sure, however confident
+    sealed: bool = False
 
 
 @dataclass(frozen=True)

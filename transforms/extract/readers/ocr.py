@@ -20,7 +20,9 @@ How a page is read:
    is the lines' positions, and two neighbouring slots are one merged cell where no ink covers
    the edge between them (as pdfplumber does for a PDF's vector lines). Where the vertical
    lines run on past the first or last horizontal one, a page break cut the table with no
-   border: the border is added there, so the cut row is kept.
+   border: the border is added there, so the cut row is kept. A table too short for its
+   vertical lines to count (a row or three: a table's last row carried to the next page) is
+   found from its horizontal lines instead, where vertical ink joins each to the next.
 4. Each cell's ink (borders and isolated speckle left out) is trimmed, and that part of the
    grey image (binarising loses thin strokes) recognised with Tesseract through tesserocr, in
    process: first as digits (`eng`, whitelist 0-9 . -), kept where confident and as wide as
@@ -39,6 +41,7 @@ then `partial`). Pages are rendered one at a time, so memory does not grow with 
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
@@ -68,12 +71,16 @@ LINE_CONFIDENCE = 60.0  # a page text line read below this is left out of `lines
 MISCOUNTED = 40.0  # the confidence given to a number the ink is too wide or narrow for
 INK = 150  # grey level below which a pixel is ink
 _RED = 40  # a pixel whose red exceeds its green and blue by this much is a seal's
+_SEALED = 0.02  # share of a cell's ink box in seal red from which its reading is sealed
 _SEAL_LUMINANCE = 100.0  # about the luminance of a seal's red ink (220, 30, 30 is 87)
 FAINT = 210  # below which a pixel is ink in a cell that has none darker: nothing printed is blank
 _SPECKS = 6  # fewer ink pixels than this in a cell are specks
 _COVERED = 0.8  # share of a slot's edge ink must cover to be a border between two slots
 _CUT = 10  # px: vertical lines running this far past the last horizontal one were cut
 MIN_LINE = 40  # px at DPI: the shortest ruling-line segment (a character's stroke is shorter)
+_LONG = 4 * MIN_LINE  # px: the least length of a short table's horizontal lines
+_ROW = 12  # px: the least height of a row (two lines closer are one double rule)
+_JOINED = 0.9  # share of a row's height a vertical line covers from one line to the next
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tessdata")
 _DIGITS = re.compile(r"^-?\d+(?:\.\d+)?$")
 # Brackets chi_sim reads for the form's round ones; no label of a statistics table has them.
@@ -110,7 +117,7 @@ def read(path: Path, data: bytes) -> Document:
     tables: list[Table] = []
     errors: list[str] = []
     started = time.monotonic()
-    for number, image in _pages(data):
+    for number, image, red in _pages(data):
         if number > MAX_PAGES:
             errors.append(f"page {number} on: not read, past the {MAX_PAGES}-page OCR bound")
             break
@@ -120,7 +127,7 @@ def read(path: Path, data: bytes) -> Document:
             break
         deadline = time.monotonic() + min(PAGE_SECONDS, left)
         try:
-            page_tables, page_lines = _read_page(engine, image, number, deadline)
+            page_tables, page_lines = _read_page(engine, image, red, number, deadline)
         except _OutOfTime:
             if left < PAGE_SECONDS:  # the file's bound came first
                 errors.append(f"page {number} on: not read, past the {FILE_SECONDS:g} s OCR bound")
@@ -134,8 +141,8 @@ def read(path: Path, data: bytes) -> Document:
     return Document(tuple(lines), "ocr", "pdf", tuple(tables), tuple(errors), ocr=True)
 
 
-def _pages(data: bytes) -> Iterator[tuple[int, np.ndarray]]:
-    """(page number, grey image) of each page, one rendered at a time."""
+def _pages(data: bytes) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(page number, grey image, where seal red is) of each page, one rendered at a time."""
     import pypdfium2
 
     try:
@@ -149,7 +156,7 @@ def _pages(data: bytes) -> Iterator[tuple[int, np.ndarray]]:
                 rgb = page.render(scale=DPI / 72, rev_byteorder=True).to_numpy()
             finally:
                 page.close()
-            yield index + 1, _grey(rgb)
+            yield index + 1, _grey(rgb), _red(rgb)
     finally:
         pdf.close()
 
@@ -161,9 +168,15 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
     red, so the seal becomes paper and the black print on it stays dark."""
     r, g, b = (rgb[:, :, i].astype(np.float32) for i in range(3))
     luminance = 0.299 * r + 0.587 * g + 0.114 * b
-    red = (r - np.maximum(g, b)) > _RED
+    red = _red(rgb)
     lifted = np.minimum(255.0, luminance * 255.0 / _SEAL_LUMINANCE)
     return np.rint(np.where(red, lifted, luminance)).astype(np.uint8)
+
+
+def _red(rgb: np.ndarray) -> np.ndarray:
+    """Where the page is seal red: red exceeding green and blue by `_RED`."""
+    r = rgb[:, :, 0].astype(np.int16)
+    return (r - np.maximum(rgb[:, :, 1], rgb[:, :, 2])) > _RED
 
 
 # ---------------------------------------------------------------- the engine
@@ -226,11 +239,16 @@ class _Engine:
         )
         return cls(digits, chinese)
 
-    def cell(self, image: np.ndarray) -> tuple[str, OcrRead]:
+    def cell(self, image: np.ndarray, sealed: bool = False) -> tuple[str, OcrRead]:
         """(text, what OCR said) of one cell's inside: a number where the digit reading is
         confident and as wide as the ink, else the Chinese reading (labels; and numbers the
         digit reading got wrong, their confidence then capped where the width does not match
-        either)."""
+        either). Under a seal (`sealed`) a number keeps its alternatives and is marked so: red
+        ink faded out still leaves strokes that read as digits with confidence ("9" for 0)."""
+        text, said = self._cell(image, sealed)
+        return text, OcrRead(said.confidence, said.alternatives, sealed) if sealed else said
+
+    def _cell(self, image: np.ndarray, sealed: bool) -> tuple[str, OcrRead]:
         from PIL import Image
 
         picture = Image.fromarray(_padded(image))
@@ -239,12 +257,13 @@ class _Engine:
         confidence = float(self.digits.MeanTextConf())
         number = bool(_DIGITS.match(text)) and confidence >= 50
         if number and _counted(text, image):
-            alternatives = _alternatives(self.digits, confidence)
+            alternatives = _alternatives(self.digits, 0.0 if sealed else confidence)
             if confidence < DIGIT_CONFIDENCE:  # a second opinion: the Chinese model's digits
                 again, again_confidence = self._chinese(picture)
                 if again == text:
                     confidence = max(confidence, again_confidence)
-            return text, OcrRead(confidence, alternatives if confidence < DIGIT_CONFIDENCE else ())
+            unsure = sealed or confidence < DIGIT_CONFIDENCE
+            return text, OcrRead(confidence, alternatives if unsure else ())
         label, label_confidence = self._chinese(picture)
         if _DIGITS.match(label) and not _counted(label, image):
             label_confidence = min(label_confidence, MISCOUNTED)
@@ -350,9 +369,9 @@ def _padded(image: np.ndarray) -> np.ndarray:
 
 
 def _read_page(
-    engine: _Engine, grey: np.ndarray, number: int, deadline: float
+    engine: _Engine, grey: np.ndarray, red: np.ndarray, number: int, deadline: float
 ) -> tuple[list[Table], list[str]]:
-    grey = _deskewed(grey)
+    grey, red = _deskewed(grey, red)
     ink = _despeckled(grey < INK)
     horizontal, vertical = _runs(ink, MIN_LINE, 1), _runs(ink, MIN_LINE, 0)
     text_ink = ink & ~(horizontal | vertical)
@@ -362,7 +381,7 @@ def _read_page(
     covered = np.zeros(grey.shape, dtype=bool)
     for index, grid in enumerate(_grids(ink, horizontal, vertical), 1):
         where = f"page {number}, table {index}"
-        tables.append(_table(engine, grey, text_ink, grid, where, deadline))
+        tables.append(_table(engine, grey, text_ink, red, grid, where, deadline))
         x0, y0, x1, y1 = grid.bounds
         covered[y0:y1, x0:x1] = True
     if number > TEXT_PAGES:
@@ -371,15 +390,17 @@ def _read_page(
     return tables, [line for line in lines if not _FOOTER.fullmatch(line)]
 
 
-def _deskewed(grey: np.ndarray) -> np.ndarray:
-    """The page turned straight (a turn under 0.05° is left: it moves no line a pixel)."""
+def _deskewed(grey: np.ndarray, red: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The page and its seal red turned straight (a turn under 0.05° is left: it moves no line
+    a pixel)."""
     angle = _skew(grey < INK)
     if abs(angle) < 0.05:
-        return grey
+        return grey, red
     from PIL import Image
 
     turned = Image.fromarray(grey).rotate(angle, resample=Image.BICUBIC, fillcolor=255)
-    return np.asarray(turned)
+    red_turned = Image.fromarray(red).rotate(angle, resample=Image.NEAREST, fillcolor=0)
+    return np.asarray(turned), np.asarray(red_turned)
 
 
 def _skew(ink: np.ndarray) -> float:
@@ -468,6 +489,41 @@ def _grids(ink: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray) -> lis
         ys = _cut_edges(ys, top, bottom, column_ink)
         if len(ys) >= 2 and len(xs) >= 2:
             grids.append(_Grid(ys, xs, ink))
+    taken = np.zeros(ink.shape[0], dtype=bool)
+    for grid in grids:
+        taken[max(grid.ys[0] - _ROW, 0) : grid.ys[-1] + _ROW] = True
+    return sorted(grids + _short_grids(ink, horizontal, taken), key=lambda g: g.ys[0])
+
+
+def _short_grids(ink: np.ndarray, horizontal: np.ndarray, taken: np.ndarray) -> list[_Grid]:
+    """Tables too short for `_bands` (a row or three: the last row of a table carried over to
+    the next page): long horizontal lines close together, outside the tables found (`taken`
+    rows), where at least three columns of ink join each line to the next (a character's
+    stroke stops short of the lines)."""
+    lines = [y for y in _positions(horizontal.sum(axis=1), _LONG) if not taken[y]]
+    groups: list[list[int]] = []
+    for y in lines:
+        if groups and y - groups[-1][-1] < _ROW:
+            continue  # a double rule, or one line seen twice
+        if groups and y - groups[-1][-1] <= 2 * MIN_LINE:
+            groups[-1].append(y)
+        else:
+            groups.append([y])
+    grids = []
+    for ys in groups:
+        if len(ys) < 2:
+            continue
+        span = np.flatnonzero(horizontal[ys[0] - 2 : ys[0] + 3].any(axis=0))
+        xs: list[int] = []
+        for a, b in itertools.pairwise(ys):
+            inside = ink[a + 2 : b - 1]
+            near = inside[:, :-2] | inside[:, 1:-1] | inside[:, 2:]  # a line 1 px off
+            joined = (near.mean(axis=0) >= _JOINED).astype(int)
+            xs += [x + 1 for x in _positions(joined, 1) if span[0] - 4 <= x + 1 <= span[-1] + 4]
+        columns = sorted(set(xs))
+        xs = [x for i, x in enumerate(columns) if i == 0 or x - columns[i - 1] > 4]
+        if len(xs) >= 3:
+            grids.append(_Grid(ys, xs, ink))
     return grids
 
 
@@ -532,7 +588,13 @@ def _cells(grid: _Grid) -> dict[tuple[int, int], tuple[int, int]]:
 
 
 def _table(
-    engine: _Engine, grey: np.ndarray, ink: np.ndarray, grid: _Grid, where: str, deadline: float
+    engine: _Engine,
+    grey: np.ndarray,
+    ink: np.ndarray,
+    red: np.ndarray,
+    grid: _Grid,
+    where: str,
+    deadline: float,
 ) -> Table:
     owner = _cells(grid)
     spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -547,15 +609,18 @@ def _table(
         c1 = max(c for _, c in slots) + 1
         box = _Box(grid.xs[c0], grid.ys[r0], grid.xs[c1], grid.ys[r1])
         locator = f"{where}, row {r0 + 1}, col {c0 + 1}, {box.text()}"
-        read[root] = _cell(engine, grey, ink, box, locator)
+        read[root] = _cell(engine, grey, ink, red, box, locator)
     rows = len(grid.ys) - 1
     cols = len(grid.xs) - 1
     return Table(tuple(tuple(read[owner[(r, c)]] for c in range(cols)) for r in range(rows)), where)
 
 
-def _cell(engine: _Engine, grey: np.ndarray, ink: np.ndarray, box: _Box, locator: str) -> TableCell:
+def _cell(
+    engine: _Engine, grey: np.ndarray, ink: np.ndarray, red: np.ndarray, box: _Box, locator: str
+) -> TableCell:
     """One cell read: its text ink (borders and speckle left out) trimmed, and the grey image
-    of that part recognised (binarising first loses thin strokes: Tesseract reads grey best)."""
+    of that part recognised (binarising first loses thin strokes: Tesseract reads grey best);
+    sealed where seal red covers `_SEALED` of the trimmed part."""
     inset = 3
     y0, y1, x0, x1 = box.y0 + inset, box.y1 - inset + 1, box.x0 + inset, box.x1 - inset + 1
     if y1 - y0 < 4 or x1 - x0 < 4:
@@ -568,5 +633,6 @@ def _cell(engine: _Engine, grey: np.ndarray, ink: np.ndarray, box: _Box, locator
     rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
     top, left = y0 + rows[0], x0 + cols[0]
     trimmed = grey[max(top - 2, y0) : y0 + rows[-1] + 3, max(left - 2, x0) : x0 + cols[-1] + 3]
-    text, said = engine.cell(trimmed)
+    seal = red[max(top - 2, y0) : y0 + rows[-1] + 3, max(left - 2, x0) : x0 + cols[-1] + 3]
+    text, said = engine.cell(trimmed, bool(seal.mean() >= _SEALED))
     return TableCell(text.translate(_CONFUSED).lstrip("、，,."), locator, said)

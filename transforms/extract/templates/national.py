@@ -14,7 +14,8 @@ one-character labels ("自\\n然\\n人"); tables split across PDF pages (rows ar
 document order across tables); group labels printed once for several rows (rowspan); browser
 prints: a row cut in two by the page break (the label's end under the repeated header rows of
 the next page, its value cells empty) is joined back, and table 四's data row on the page after
-its header is read with it. The layout
+its header is read with it; scans: a value row with a cell OCR could not read ("划" for a 1
+under a seal) is still a value row, that cell kept and marked unreadable. The layout
 (2019 or 2021) is decided from the tables themselves, never from the year or cited notice.
 """
 
@@ -117,7 +118,13 @@ def _key(cell: TableCell) -> str:
 
 
 def _value_like(cells: list[TableCell]) -> bool:
-    return all(parse_cell(c.text).status != UNREADABLE for c in cells)
+    """Whether these cells are a row's values: each reads as a number or blank. Of a scan
+    (cells read by OCR), most of them: a digit under a seal or read as "|" is a value cell all
+    the same, kept with its locator and marked unreadable, not its row left out."""
+    readable = [parse_cell(c.text).status != UNREADABLE for c in cells]
+    if cells and all(c.ocr is not None for c in cells):
+        return 2 * sum(readable) > len(readable)
+    return all(readable)
 
 
 def detect(document: Document) -> bool:

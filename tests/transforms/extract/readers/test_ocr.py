@@ -207,3 +207,56 @@ def test_scanned_fujian_tables_of_other_years_give_the_printed_values(year, leas
     exact, read = _exact_or_marked(source, FIXTURES / "scanned" / f"fujian_pingtan_{year}_scan.pdf")
     assert len(exact) >= least, f"{year}: {len(exact)} exact"
     assert read[("fujian.proactive.total", "year")][1] == OCR_CONFIRMED  # 网站 + 政府公报
+
+
+NATIONAL_SOURCE = FIXTURES / "pingtan_departments" / "208_pingtan_shehuishiyeju_2023.txt"
+NATIONAL_SCAN = FIXTURES / "scanned" / "national_pingtan_2023_shehuishiyeju_scan.pdf"
+
+
+@pytest.fixture(scope="module")
+def national_scan():
+    return _exact_or_marked(NATIONAL_SOURCE, NATIONAL_SCAN)
+
+
+def test_a_scanned_report_on_the_real_blank_form_gives_its_values(national_scan):
+    """A real 平潭 report's values typed into the real blank 2021 form (merged cells, wrapped
+    labels, two-line headers), printed by LibreOffice and scanned with a seal over table 四
+    (tests/fixtures/scanned/make_national.py): a layout the OCR was not developed on. Every
+    value is what the report's text gives, or marked."""
+    exact, _ = national_scan
+    assert len(exact) >= 190, f"{len(exact)} of 194 exact"
+
+
+def test_a_table_row_alone_on_the_next_page_is_read(national_scan):
+    """Table 三's last row, 四、结转下年度继续办理, is printed alone at the top of page 3: a table
+    one row high, too short for its vertical lines to count as ruling lines (before: no grid
+    was found there and the row's 7 values were lost)."""
+    _, read = national_scan
+    obs = _observations(NATIONAL_SCAN)[2].set_index(["indicator", "breakdown"])
+    for column in ("natural_person", "business", "total"):
+        key = ("requests.carried_forward", column)
+        assert read[key] == (0.0, OCR_CONFIRMED), key
+        assert obs.loc[key, "locator"].startswith("page 3, table 1, row 1, "), key
+
+
+def test_a_value_row_with_digits_ocr_could_not_read_keeps_every_cell(national_scan):
+    """Table 四's one data row, a "1" under the seal read as "划": the row is still the table's
+    values, each of its 15 cells kept, the one not read marked unreadable where it is printed
+    (before: a row with a cell that is no number was not taken as values, and table 四 was lost
+    whole); so is "|" read for table 三's 1."""
+    _, read = national_scan
+    obs = _observations(NATIONAL_SCAN)[2].set_index(["indicator", "breakdown"])
+    appeals = [k for k in read if k[0].startswith("appeals.")]
+    assert len(appeals) == 15
+    # its part unread, the 4 beside it is sure but confirmed by nothing; under the seal too, the
+    # 1 of 复议后起诉 is confirmed by its group's total
+    assert read[("appeals.litigation_direct.total", "total")] == (4.0, OCR_UNCONFIRMED)
+    sealed = ("appeals.litigation_after_review.upheld", "total")
+    assert read[sealed] == (1.0, OCR_CONFIRMED)
+    assert ", under a seal); confirmed by " in obs.loc[sealed, "evidence"]
+    unread = {k for k in appeals if read[k][1] == UNREADABLE}
+    for key in unread | {("requests.unavailable_not_held", "natural_person")}:
+        assert read[key][1] == UNREADABLE, key
+        assert obs.loc[key, "evidence"].startswith("not a number: "), key
+        assert obs.loc[key, "locator"].startswith(("page 2, table 1", "page 3, table 2")), key
+    assert {read[k][1] for k in appeals} <= {OCR_CONFIRMED, OCR_UNCONFIRMED, UNREADABLE}
