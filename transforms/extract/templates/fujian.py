@@ -40,8 +40,9 @@ from transforms.extract.templates.base import ParsedTable, RawCell, next_page
 TEMPLATE = "fujian_pre2019"
 SECTION = "政府信息公开情况统计表"
 _HEADER_FIRST = "指标名称"
-# 年未统计: OCR reads 末 as 未 (one stroke shorter); printed, it would mean nothing
-_VALUE_HEADER = re.compile(r"^(?:本年度?|\d{4}年度?|年[末未]统计|历年累计)$")
+# 年未统计: OCR reads 末 as 未 (one stroke shorter); 历年果计: 累 as 果. Printed, either would
+# mean nothing, and no other header of the form is 历年 + one character + 计
+_VALUE_HEADER = re.compile(r"^(?:本年度?|\d{4}年度?|年[末未]统计|历年.计)$")
 _PART = re.compile(r"^\s*(?:其中|\d+\s*[.．、])")
 _NOTE = re.compile(r"^\s*注[：:]")
 _LEADING = re.compile(r"^\s*(?:\d{4}|\d{1,2}\s*[.．、])\s*$")  # a year, a number mark ("2.")

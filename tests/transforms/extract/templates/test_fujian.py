@@ -445,3 +445,36 @@ def test_the_core_indicators_read_the_year_column():
     received = {m.core_indicator: m.indicator for m in fujian if m.variant == 1}
     assert received["requests_received"] == R + "received"
     assert received["review_cases"] == "fujian.review.cases"
+
+
+@pytest.mark.parametrize(
+    ("year", "cumulative"), [("年未统计", "历年累计"), ("2013年度", "历年果计")]
+)
+def test_value_headers_as_ocr_misreads_them_are_the_forms_columns(year, cumulative):
+    """A scanned table's headers with one character misread (末 as 未, 累 as 果: seen on
+    scans): its values are still the year's and the cumulative ones (before: the column was
+    not a value column and its values were lost)."""
+    from transforms.extract.readers import Document, OcrRead, Table, TableCell
+
+    printed = [
+        ["指标名称", "计量单位", year, cumulative],
+        ["主动公开信息数", "条", "66", "70"],
+        ["其中：1、网站公开", "条", "66", "70"],
+        ["2、政府公报公开", "条", "0", "0"],
+    ]
+    table = Table(
+        tuple(
+            tuple(
+                TableCell(text, f"page 1, table 1, row {r}, col {c}", OcrRead(96.0))
+                for c, text in enumerate(row, 1)
+            )
+            for r, row in enumerate(printed, 1)
+        ),
+        "page 1, table 1",
+    )
+    document = Document(("政府信息公开情况统计表",), "ocr", "pdf", (table,), (), ocr=True)
+    obs = observations(parse_document(document, default()), "r", default())
+    got = dict(zip(zip(obs["indicator"], obs["breakdown"], strict=True), obs["value"], strict=True))
+    assert got[("fujian.proactive.total", "year")] == 66
+    assert got[("fujian.proactive.total", "cumulative")] == 70
+    assert got[("fujian.proactive.gazette", "cumulative")] == 0
