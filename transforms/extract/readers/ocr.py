@@ -513,7 +513,7 @@ def _short_grids(ink: np.ndarray, horizontal: np.ndarray, taken: np.ndarray) -> 
     for ys in groups:
         if len(ys) < 2:
             continue
-        span = np.flatnonzero(horizontal[ys[0] - 2 : ys[0] + 3].any(axis=0))
+        span = np.flatnonzero(horizontal[max(ys[0] - 2, 0) : ys[0] + 3].any(axis=0))
         xs: list[int] = []
         for a, b in itertools.pairwise(ys):
             inside = ink[a + 2 : b - 1]
@@ -632,7 +632,6 @@ def _cell(
             return TableCell("", locator, OcrRead(None))
     rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
     top, left = y0 + rows[0], x0 + cols[0]
-    trimmed = grey[max(top - 2, y0) : y0 + rows[-1] + 3, max(left - 2, x0) : x0 + cols[-1] + 3]
-    seal = red[max(top - 2, y0) : y0 + rows[-1] + 3, max(left - 2, x0) : x0 + cols[-1] + 3]
-    text, said = engine.cell(trimmed, bool(seal.mean() >= _SEALED))
+    trimmed = np.s_[max(top - 2, y0) : y0 + rows[-1] + 3, max(left - 2, x0) : x0 + cols[-1] + 3]
+    text, said = engine.cell(grey[trimmed], bool(red[trimmed].mean() >= _SEALED))
     return TableCell(text.translate(_CONFUSED).lstrip("、，,."), locator, said)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from devtools import scans
@@ -260,3 +261,34 @@ def test_a_value_row_with_digits_ocr_could_not_read_keeps_every_cell(national_sc
         assert obs.loc[key, "evidence"].startswith("not a number: "), key
         assert obs.loc[key, "locator"].startswith(("page 2, table 1", "page 3, table 2")), key
     assert {read[k][1] for k in appeals} <= {OCR_CONFIRMED, OCR_UNCONFIRMED, UNREADABLE}
+
+
+def _page_with(lines: list[tuple[int, int, int, int]]) -> np.ndarray:
+    """A white 600×1000 page image with black rectangles (x0, y0, x1, y1)."""
+    page = np.full((600, 1000), 255, dtype=np.uint8)
+    for x0, y0, x1, y1 in lines:
+        page[y0:y1, x0:x1] = 0
+    return page
+
+
+def _found(page: np.ndarray) -> list[tuple[list[int], list[int]]]:
+    ink = page < ocr.INK
+    horizontal, vertical = ocr._runs(ink, ocr.MIN_LINE, 1), ocr._runs(ink, ocr.MIN_LINE, 0)
+    return [(g.ys, g.xs) for g in ocr._grids(ink, horizontal, vertical)]
+
+
+def test_a_table_one_row_high_is_a_grid():
+    # a row 26 px high, its vertical lines shorter than a ruling line: left, label, two values
+    rules = [(100, 100, 900, 102), (100, 126, 900, 128)]
+    rules += [(x, 100, x + 2, 128) for x in (100, 500, 700, 898)]
+    (ys, xs), = _found(_page_with(rules))  # fmt: skip
+    assert len(ys) == 2 and len(xs) == 4
+    assert all(abs(a - b) <= 2 for a, b in zip(xs, (100, 500, 700, 898), strict=True))
+
+
+def test_strokes_between_two_rules_are_no_table():
+    # two long rules 26 px apart (a heading underlined, a rule under it) with characters'
+    # vertical strokes between them that stop short of both lines
+    rules = [(100, 100, 900, 102), (100, 126, 900, 128)]
+    rules += [(x, 105, x + 2, 122) for x in range(120, 880, 30)]
+    assert _found(_page_with(rules)) == []
