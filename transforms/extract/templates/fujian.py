@@ -16,9 +16,9 @@ Layout quirks handled:
   row is a part of the last unnumbered row above it, which becomes its group;
 - merged cells (expanded by the readers) are kept once per printed cell, under the first
   column they cover;
-- scans (OCR): "其中；" for 其中：, 年未统计 for 年末统计, a character of a label misread
-  ("信枉申请数": the catalogue matches it to the nearest label); each cell keeps what OCR
-  said, so normalise settles its number with the form's identities;
+- scans (OCR): "其中；" for 其中：, 年未统计 for 年末统计, 历年果计 for 历年累计, a character
+  of a label misread ("信枉申请数": the catalogue matches it to the nearest label); each cell
+  keeps what OCR said, so normalise settles its number with the form's identities;
 - PDFs: a cell's lines may come out of the PDF in another order than printed ("年度\n2017" for
   2017年度, "政府公报公开数\n2." for 2.政府公报公开数): a line that is only a year or a
   number mark is put first (`_in_order`); a table cut by a page break goes on as the first
