@@ -45,7 +45,7 @@ def _run(run: Run) -> RunSummary:
             reports, parquet = previous.reports, curated.published(run.curated)
             n_observations = curated.row_count(parquet["observations"])
             found = outputs.tallies(ws.con, parquet["check_results"], n_observations)
-            status, frames, stamp = "no_changes", {}, None
+            status, frames, stamp, replaced = "no_changes", {}, None, None
         else:
             if run.runner == "dask":  # submits its chunks as tasks itself
                 fresh = tasks.parse_distributed(run, todo, ws).value
@@ -53,7 +53,7 @@ def _run(run: Run) -> RunSummary:
                 fresh = tasks.parse(run, quote(todo), ws).value
             assembled = incremental.assemble_reports(todo, fresh, run.raw, previous)
             reports = assembled.reports
-            parquet, found = tasks.check(
+            parquet, found, replaced = tasks.check(
                 run, ws, quote(previous), quote(assembled), quote(written)
             ).value
             status, stamp = "completed", run.run_id
@@ -69,7 +69,9 @@ def _run(run: Run) -> RunSummary:
         raise
     parquet = {**parquet, **small}
     unchanged = small if status == "no_changes" else None  # only runs and alerts are new
-    warehouse = tasks.publish_warehouse(parquet, run.curated, run.run_id, unchanged)
+    warehouse = tasks.publish_warehouse(
+        parquet, run.curated, run.run_id, unchanged, quote(replaced)
+    )
     if run.publish_to:
         warehouse = tasks.upload_outputs(run, [f"{name}.parquet" for name in parquet])
     tasks.send_alerts(run)  # only now: the data is out whatever the sinks do

@@ -168,15 +168,18 @@ def write_parquet(frames: dict, curated_dir: Path, run_id: str | None):
 
 
 @task(cache_policy=NO_CACHE)
-def publish_warehouse(parquet: dict, curated_dir: Path, run_id: str | None, only=None) -> Path:
+def publish_warehouse(
+    parquet: dict, curated_dir: Path, run_id: str | None, only=None, replaced=None
+) -> Path:
     """The warehouse built beside its name, then it, the staged Parquet files and the manifest
     published in one step: every output is this run's, or all stay the previous run's. With
     `only` (the staged history of a run with no changes), the published warehouse is copied
-    and only those tables replaced."""
+    and only those tables replaced; with `replaced` (the reports whose rows the run replaced,
+    by table), a copy gets only their rows replaced where they are few."""
     progress.info("publishing the DuckDB warehouse")
     if only:
         return replace_tables(curated_dir, only, run_id)
-    return publish(parquet, curated_dir, run_id)
+    return publish(parquet, curated_dir, run_id, replaced)
 
 
 @task(cache_policy=NO_CACHE)

@@ -44,6 +44,7 @@ from transforms.run.incremental import RESPAN_KINDS, SPAN_KINDS, Assembled, Prev
 from transforms.run.spool import SOURCE, spool_schema
 from transforms.schemas import REPORT_READ
 from transforms.store import curated, tables
+from transforms.store.warehouse import Kept
 
 progress = logging.getLogger("nianbao.progress")
 GE_BATCH_ROWS = 400_000  # evaluation (or observation) rows validated per GE batch
@@ -148,10 +149,6 @@ def release_memory(rows: int) -> None:
         pass
 
 
-def _registered(con, name: str, values) -> None:
-    con.register(name, pa.table({"v": pa.array(sorted(values), pa.string())}))
-
-
 def _stage(con, table: str, members: list[Member], order: str, target: Path, run_id) -> int:
     """`table` written to `target` from the union of `members` in canonical order, sorted a
     range of report ids at a time (`tables.key_ranges`: DuckDB's sort stays within its memory
@@ -231,21 +228,23 @@ def _new(spool_dir: Path, part: str, schema: pa.Schema, where: str = "true") -> 
 
 def stage_values(
     con, spool_dir: Path, previous: Previous, assembled: Assembled, curated_dir: Path, run_id
-) -> tuple[dict[str, Path], int]:
+) -> tuple[dict[str, Path], int, dict[str, Kept]]:
     """observations and narrative_claims staged: the reused reports' rows from the last
     published files, the fresh reports' rows from the spool. Returns (staged files, rows of
-    observations)."""
-    _registered(con, "reused_ids", assembled.reused_ids)
-    _registered(con, "fresh_sources", assembled.fresh_sources)
+    observations, the rows of each table kept from the published one)."""
+    tables.register_ids(con, "reused_ids", assembled.reused_ids)
+    tables.register_ids(con, "fresh_sources", assembled.fresh_sources)
     reused = "report_id IN (SELECT v FROM reused_ids)"
     fresh = f"{SOURCE} IN (SELECT v FROM fresh_sources)"
-    staged, n_obs = {}, 0
+    staged, n_obs, replaced = {}, 0, {}
+    fresh_reports = len(assembled.fresh_ids)
     for table, part, order in (
         ("observations", "observations", '"report_id" NULLS FIRST'),
         ("narrative_claims", "claims", '"report_id" NULLS FIRST, "claim_no" NULLS FIRST'),
     ):
         schema = schemas.TABLES[table]
         members = _old(previous, table, schema, reused) + _new(spool_dir, part, schema, fresh)
+        replaced[table] = Kept(reused, {"reused_ids": assembled.reused_ids}, fresh_reports)
         staged[table] = curated.staging_path(curated_dir / f"{table}.parquet")
         try:
             rows = _stage(con, table, members, order, staged[table], run_id)
@@ -253,7 +252,7 @@ def stage_values(
             curated.discard(staged)
             raise
         n_obs = rows if table == "observations" else n_obs
-    return staged, n_obs
+    return staged, n_obs, replaced
 
 
 def spanning_evaluations(
@@ -284,7 +283,7 @@ def spanning_evaluations(
         members = live[group.eq(g).fillna(False).astype(bool)]  # no body: never paired
         if members.empty:
             continue
-        _registered(con, "span_ids", members["report_id"])
+        tables.register_ids(con, "span_ids", members["report_id"])
         needed = con.sql(sql).to_arrow_table().to_pandas()
         yield crossyear.evaluate_cross_year(members, needed, catalogue)
         del needed
@@ -299,14 +298,15 @@ def stage_checks(
     respan: frozenset[str],
     curated_dir: Path,
     run_id,
-) -> Path:
+) -> tuple[Path, Kept]:
     """check_results staged: the reused reports' rows, but the bodies' (recomputed every run)
     and the spanning checks' of the reports `respan` names (recomputed in this run), and this
-    run's rows (the spool's checks parts)."""
+    run's rows (the spool's checks parts). Returns the staged file and the rows kept from the
+    published one."""
     reports = assembled.reports
     kept = set(reports.loc[reports["status"].isin(REPORT_READ), "report_id"]) - assembled.fresh_ids
-    _registered(con, "kept_ids", kept)
-    _registered(con, "respan_ids", respan)
+    tables.register_ids(con, "kept_ids", kept)
+    tables.register_ids(con, "respan_ids", respan)
     again = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
     spanning = ", ".join("'" + k + "'" for k in SPAN_KINDS)
     schema = schemas.CHECK_RESULTS
@@ -316,13 +316,15 @@ def stage_checks(
         f"(kind IN ({spanning}) AND report_id NOT IN (SELECT v FROM respan_ids)))"
     )
     members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
+    ids = {"kept_ids": frozenset(kept), "respan_ids": respan}
+    replaced = Kept(where, ids, len(assembled.fresh_ids | respan))
     order = ", ".join(
         f'"{k}" NULLS FIRST'
         for k in ("report_id", "value_set", "kind", "check_id", "breakdown", "locator", "message")
     )
     target = curated.staging_path(curated_dir / "check_results.parquet")
     _stage(con, "check_results", members, order, target, run_id)
-    return target
+    return target, replaced
 
 
 def tallies(con, checks: Path, n_observations: int) -> Tallies:
@@ -375,16 +377,20 @@ def check_and_stage(
     assembled: Assembled,
     catalogue: Catalogue,
     written: Written = NO_CORRECTIONS,
-) -> tuple[dict[str, Path], Tallies]:
+) -> tuple[dict[str, Path], Tallies, dict[str, Kept]]:
     """Everything after the parse: the values staged; the checks that span reports over the
     staged observations (for the bodies whose reports changed: `incremental.respanned`) and
     the bodies resolved over every report (bodies and report_bodies staged), their evaluations
     written to the spool as the run's own parts; GE over every evaluations and observations
     part at once (one checkpoint run per batch of rows, whatever made them); corrections.csv
     judged and the corrected values checked (`run.corrections`: recomputed every run);
-    check_results staged. Returns the staged files (table → file) and the tallies."""
+    check_results staged. Returns the staged files (table → file), the tallies, and for the
+    tables staged from the published rows and the run's, the published rows kept
+    (`warehouse.publish` replaces only the others)."""
     progress.info("writing Parquet: observations and narrative claims")
-    staged, n_obs = stage_values(ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id)
+    staged, n_obs, replaced = stage_values(
+        ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id
+    )
     try:
         progress.info("checking identities across reports (cross-year, conflicts)")
         respan = respanned(previous, assembled)
@@ -412,10 +418,10 @@ def check_and_stage(
         _write(ws.dir, f"{RUN_PART}corrections", CHECKS, checks)
         validator.finish()
         progress.info("writing Parquet: check results")
-        staged["check_results"] = stage_checks(
+        staged["check_results"], replaced["check_results"] = stage_checks(
             ws.con, ws.dir, previous, assembled, respan, ws.curated_dir, ws.run_id
         )
-        return staged, tallies(ws.con, staged["check_results"], n_obs)
+        return staged, tallies(ws.con, staged["check_results"], n_obs), replaced
     except BaseException:
         curated.discard(staged)
         raise

@@ -60,6 +60,12 @@ def parquet_list(paths: Sequence[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
+def register_ids(con: duckdb.DuckDBPyConnection, name: str, values) -> None:
+    """`values` (strings) as the one-column table `name` (column `v`) of the connection, for
+    `... IN (SELECT v FROM name)` filters."""
+    con.register(name, pa.table({"v": pa.array(sorted(values), pa.string())}))
+
+
 def stamped(schema: pa.Schema, run_id: str | None) -> pa.Schema:
     if run_id is None:
         return schema
