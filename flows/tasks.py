@@ -174,8 +174,9 @@ def publish_warehouse(
     """The warehouse built beside its name, then it, the staged Parquet files and the manifest
     published in one step: every output is this run's, or all stay the previous run's. With
     `only` (the staged history of a run with no changes), the published warehouse is copied
-    and only those tables replaced; with `replaced` (the reports whose rows the run replaced,
-    by table), a copy gets only their rows replaced where they are few."""
+    and only those tables replaced; with `replaced` (by table, the published rows the run
+    kept: `warehouse.Kept`), a copy gets only the others replaced when the run re-read few
+    reports."""
     progress.info("publishing the DuckDB warehouse")
     if only:
         return replace_tables(curated_dir, only, run_id)
