@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -59,3 +61,18 @@ def warehouse_tables(warehouse: Path, names=DATA_TABLES) -> dict:
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in names}
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def progress_messages():
+    """The messages of the `nianbao.progress` logger (what the CLI shows) while inside."""
+    messages: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = logging.getLogger("nianbao.progress")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import resource
@@ -31,7 +30,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.pipeline import nianbao_pipeline
-from tests.conftest import FIXTURES, SEED, mutate_lines, warehouse_tables
+from tests.conftest import FIXTURES, SEED, mutate_lines, progress_messages, warehouse_tables
 from transforms.run.lock import LOCK_NAME, RunLocked, run_lock
 
 NIANBAO = Path(sys.executable).parent / "nianbao"
@@ -343,15 +342,7 @@ def test_a_stale_lock_of_a_killed_run_is_cleared(prefect_api, tmp_path):
     dead.wait()
     curated.mkdir()
     (curated / LOCK_NAME).write_text(f"pid={dead.pid}\nrun_id=killed-run\nstarted=x\n")
-    messages: list[str] = []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: messages.append(record.getMessage())
-    progress = logging.getLogger("nianbao.progress")
-    progress.addHandler(handler)
-    progress.setLevel(logging.INFO)
-    try:
+    with progress_messages() as messages:
         summary = nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
-    finally:
-        progress.removeHandler(handler)
     assert summary.reports_read == 1
     assert [m for m in messages if "cleared a stale lock" in m and "killed-run" in m]

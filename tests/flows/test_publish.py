@@ -5,14 +5,13 @@ past `REPLACED_SHARE` of the reports, or where the copy does not add up, a build
 
 from __future__ import annotations
 
-import logging
 import shutil
 from pathlib import Path
 
 import pytest
 
 from flows.pipeline import nianbao_pipeline
-from tests.conftest import FIXTURES, SEED, mutate_lines, warehouse_tables
+from tests.conftest import FIXTURES, SEED, mutate_lines, progress_messages, warehouse_tables
 from transforms.store import curated, warehouse
 
 # the Jilin seed, a Fujian body's reports of three years (cross-year checks span them), and
@@ -31,17 +30,17 @@ REPORTS = [
 
 
 def _run(raw: Path, folder: Path, full_refresh: bool = False) -> list[str]:
-    messages: list[str] = []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: messages.append(record.getMessage())
-    logger = logging.getLogger("nianbao.progress")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with progress_messages() as messages:
         nianbao_pipeline(raw_dir=str(raw), curated_dir=str(folder), full_refresh=full_refresh)
-    finally:
-        logger.removeHandler(handler)
     return messages
+
+
+def _copies(published, tmp_path: Path) -> tuple[Path, Path]:
+    """Copies of the published raw folder and outputs, for a test to change."""
+    raw, base = published
+    shutil.copytree(raw, tmp_path / "raw")
+    shutil.copytree(base, tmp_path / "curated")
+    return tmp_path / "raw", tmp_path / "curated"
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +65,7 @@ def _refreshed(raw: Path, folder: Path, tmp_path: Path) -> dict:
 def test_a_run_that_changed_one_report_updates_a_copy_equal_to_a_build(
     published, tmp_path, seed_text
 ):
-    raw, base = published
-    folder = tmp_path / "curated"
-    shutil.copytree(base, folder)
-    shutil.copytree(raw, tmp_path / "raw")
-    raw = tmp_path / "raw"
+    raw, folder = _copies(published, tmp_path)
     # the Jilin seed's 兼职人员 752 → 753: rule jilin_j1_staff breaks
     (raw / "seed.txt").write_text(mutate_lines(seed_text, {59: "753"}), encoding="utf-8")
     messages = _run(raw, folder)
@@ -84,11 +79,7 @@ def test_a_run_that_changed_one_report_updates_a_copy_equal_to_a_build(
 
 
 def test_a_changed_report_of_a_series_replaces_the_checks_spanning_its_body(published, tmp_path):
-    raw, base = published
-    folder = tmp_path / "curated"
-    shutil.copytree(base, folder)
-    shutil.copytree(raw, tmp_path / "raw")
-    raw = tmp_path / "raw"
+    raw, folder = _copies(published, tmp_path)
     with (raw / "fujian_pingtan_2012_county_flat.txt").open("a", encoding="utf-8") as f:
         f.write("\n本年度没有收取信息公开费用。\n")
     messages = _run(raw, folder)
@@ -97,11 +88,7 @@ def test_a_changed_report_of_a_series_replaces_the_checks_spanning_its_body(publ
 
 
 def test_many_changed_reports_are_published_by_a_build(published, tmp_path):
-    raw, base = published
-    folder = tmp_path / "curated"
-    shutil.copytree(base, folder)
-    shutil.copytree(raw, tmp_path / "raw")
-    raw = tmp_path / "raw"
+    raw, folder = _copies(published, tmp_path)
     for name in REPORTS[:5]:  # 5 of 18: over REPLACED_SHARE
         with (raw / name).open("a", encoding="utf-8") as f:
             f.write("\n本年度没有收取信息公开费用。\n")
@@ -128,14 +115,8 @@ def test_a_copy_that_does_not_add_up_is_rebuilt(published, tmp_path):
     )
     con.close()
     keep_all = warehouse.Kept("true", {}, 1)
-    handler_messages: list[str] = []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: handler_messages.append(record.getMessage())
-    logging.getLogger("nianbao.progress").addHandler(handler)
-    try:
+    with progress_messages() as messages:
         warehouse.replace_tables(folder, {"observations": staged}, "r", {"observations": keep_all})
-    finally:
-        logging.getLogger("nianbao.progress").removeHandler(handler)
-    assert "the updated copy differs from the staged files: rebuilt" in handler_messages
+    assert "the updated copy differs from the staged files: rebuilt" in messages
     got = warehouse_tables(folder / "warehouse.duckdb", ("observations",))["observations"]
     assert len(got) == curated.row_count(folder / "observations.parquet")
