@@ -65,14 +65,17 @@ def warehouse_tables(warehouse: Path, names=DATA_TABLES) -> dict:
 
 @contextlib.contextmanager
 def progress_messages():
-    """The messages of the `nianbao.progress` logger (what the CLI shows) while inside."""
-    messages: list[str] = []
+    """The messages logged to `nianbao.progress` (what the CLI shows) while inside, caught on
+    that logger itself (the CLI may have turned its propagation off earlier in the session,
+    which would hide them from pytest)."""
+    logger, messages = logging.getLogger("nianbao.progress"), []
     handler = logging.Handler(logging.INFO)
     handler.emit = lambda record: messages.append(record.getMessage())
-    logger = logging.getLogger("nianbao.progress")
+    level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
         yield messages
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -8,7 +8,6 @@ any ordinary account.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import socket
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pytest
 
 from tests import paths
+from tests.conftest import progress_messages
 from transforms import catalogue
 from transforms.run import incremental
 from transforms.run.ingest import (
@@ -88,19 +88,9 @@ def shared_raw() -> Iterator[Path]:
 
 @pytest.fixture
 def progress_lines() -> Iterator[list[str]]:
-    """The lines logged to `nianbao.progress`, caught on that logger itself (the CLI may have
-    turned its propagation off earlier in the session, which would hide them from pytest)."""
-    logger, lines = logging.getLogger("nianbao.progress"), []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: lines.append(record.getMessage())
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    """The lines logged to `nianbao.progress` during the test."""
+    with progress_messages() as lines:
         yield lines
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def test_skip_rule_leaves_out_hidden_entries_and_readmes_and_names_them(raw, progress_lines):
