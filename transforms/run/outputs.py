@@ -232,19 +232,23 @@ def stage_values(
     """observations and narrative_claims staged: the reused reports' rows from the last
     published files, the fresh reports' rows from the spool. Returns (staged files, rows of
     observations, the rows of each table kept from the published one)."""
-    tables.register_ids(con, "reused_ids", assembled.reused_ids)
+    reused = Kept(
+        "report_id IN (SELECT v FROM reused_ids)",
+        {"reused_ids": assembled.reused_ids},
+        len(assembled.fresh_ids),
+    )
+    reused.register(con)
     tables.register_ids(con, "fresh_sources", assembled.fresh_sources)
-    reused = "report_id IN (SELECT v FROM reused_ids)"
     fresh = f"{SOURCE} IN (SELECT v FROM fresh_sources)"
     staged, n_obs, replaced = {}, 0, {}
-    fresh_reports = len(assembled.fresh_ids)
     for table, part, order in (
         ("observations", "observations", '"report_id" NULLS FIRST'),
         ("narrative_claims", "claims", '"report_id" NULLS FIRST, "claim_no" NULLS FIRST'),
     ):
         schema = schemas.TABLES[table]
-        members = _old(previous, table, schema, reused) + _new(spool_dir, part, schema, fresh)
-        replaced[table] = Kept(reused, {"reused_ids": assembled.reused_ids}, fresh_reports)
+        members = _old(previous, table, schema, reused.where)
+        members += _new(spool_dir, part, schema, fresh)
+        replaced[table] = reused
         staged[table] = curated.staging_path(curated_dir / f"{table}.parquet")
         try:
             rows = _stage(con, table, members, order, staged[table], run_id)
@@ -305,8 +309,6 @@ def stage_checks(
     published one."""
     reports = assembled.reports
     kept = set(reports.loc[reports["status"].isin(REPORT_READ), "report_id"]) - assembled.fresh_ids
-    tables.register_ids(con, "kept_ids", kept)
-    tables.register_ids(con, "respan_ids", respan)
     again = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
     spanning = ", ".join("'" + k + "'" for k in SPAN_KINDS)
     schema = schemas.CHECK_RESULTS
@@ -315,9 +317,10 @@ def stage_checks(
         f"(kind NOT IN ({again}) OR "
         f"(kind IN ({spanning}) AND report_id NOT IN (SELECT v FROM respan_ids)))"
     )
-    members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
     ids = {"kept_ids": frozenset(kept), "respan_ids": respan}
     replaced = Kept(where, ids, len(assembled.fresh_ids | respan))
+    replaced.register(con)
+    members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
     order = ", ".join(
         f'"{k}" NULLS FIRST'
         for k in ("report_id", "value_set", "kind", "check_id", "breakdown", "locator", "message")

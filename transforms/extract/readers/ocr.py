@@ -156,19 +156,20 @@ def _pages(data: bytes) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
                 rgb = page.render(scale=DPI / 72, rev_byteorder=True).to_numpy()
             finally:
                 page.close()
-            yield index + 1, _grey(rgb), _red(rgb)
+            red = _red(rgb)
+            yield index + 1, _grey(rgb, red), red
     finally:
         pdf.close()
 
 
-def _grey(rgb: np.ndarray) -> np.ndarray:
-    """The page as grey with red seals faded out. The luminance is the scan's full-resolution
-    channel (JPEG keeps colour at half resolution, so the red channel alone blurs the black
-    print under a seal); where a pixel is red, its luminance is taken relative to the seal's
-    red, so the seal becomes paper and the black print on it stays dark."""
+def _grey(rgb: np.ndarray, red: np.ndarray) -> np.ndarray:
+    """The page as grey with red seals (`red`, from `_red`) faded out. The luminance is the
+    scan's full-resolution channel (JPEG keeps colour at half resolution, so the red channel
+    alone blurs the black print under a seal); where a pixel is red, its luminance is taken
+    relative to the seal's red, so the seal becomes paper and the black print on it stays
+    dark."""
     r, g, b = (rgb[:, :, i].astype(np.float32) for i in range(3))
     luminance = 0.299 * r + 0.587 * g + 0.114 * b
-    red = _red(rgb)
     lifted = np.minimum(255.0, luminance * 255.0 / _SEAL_LUMINANCE)
     return np.rint(np.where(red, lifted, luminance)).astype(np.uint8)
 
