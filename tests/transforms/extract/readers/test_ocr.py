@@ -127,13 +127,7 @@ def test_turned_and_sealed_scans_give_no_wrong_number(tmp_path, angle, seal, lea
     scan.write_bytes(scans.scanned(SOURCE.read_bytes(), (3, 4), angle, seal))
     expected = _values(_observations(SOURCE)[2])
     obs = _observations(scan)[2]
-    got = obs[obs["indicator"].notna() & obs["indicator"].str.match(TABLES)]
-    read = {
-        (i, b): (v, s)
-        for i, b, v, s in zip(
-            got["indicator"], got["breakdown"], got["value"], got["value_status"], strict=True
-        )
-    }
+    read = _read_values(obs[obs["indicator"].notna() & obs["indicator"].str.match(TABLES)])
     exact = [k for k, v in expected.items() if k in read and read[k][0] == v]
     wrong = [
         k for k in read if k in expected and read[k][0] == read[k][0] and read[k][0] != expected[k]
