@@ -530,8 +530,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sizes", default="1000,10000", help="corpus sizes (default 1000,10000)")
     parser.add_argument("--with-100k", action="store_true", help="add a corpus of 100,000")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median; 3)")
-    parser.add_argument("--office-files", type=int, default=40, help="PDFs and DOCX to time")
-    parser.add_argument("--ocr-files", type=int, default=6, help="scanned PDFs to OCR (6)")
+    parser.add_argument(
+        "--office-files", type=int, default=40, help="PDFs and DOCX to time (0: not measured)"
+    )
+    parser.add_argument(
+        "--ocr-files", type=int, default=6, help="scanned PDFs to OCR (6; 0: not measured)"
+    )
     parser.add_argument("--with-server", action="store_true", help="also against a server")
     parser.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON output")
     parser.add_argument(
@@ -547,10 +551,13 @@ def _parser() -> argparse.ArgumentParser:
 def _measure_all(args: argparse.Namespace, sizes: list[int], work: Path) -> dict:
     env = _environment(work)
     results: dict = {"cpu_count": os.cpu_count(), "sizes": sizes, "repeat": args.repeat}
-    print("[office] PDF and DOCX parse against their floor", flush=True)
-    results["office"] = office(work, args.office_files)
-    print("[office] OCR of scanned PDFs, seconds per page", flush=True)
-    results["office"]["ocr"] = ocr(work, args.ocr_files)
+    results["office"] = {}  # 0 files: not measured (its targets say so)
+    if args.office_files:
+        print("[office] PDF and DOCX parse against their floor", flush=True)
+        results["office"] = office(work, args.office_files)
+    if args.ocr_files:
+        print("[office] OCR of scanned PDFs, seconds per page", flush=True)
+        results["office"]["ocr"] = ocr(work, args.ocr_files)
     results["no_server"] = measure(env, work, sizes, args.repeat, "no server")
     if args.with_server:
         proc, server_env = _server(env, work / "prefect-home-server")
