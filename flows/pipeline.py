@@ -33,7 +33,7 @@ def _run(run: Run) -> RunSummary:
         tasks.progress.info("removed %d files left by an interrupted run", len(leftovers))
     if run.publish_to:
         tasks.fetch_state(run)
-    previous, todo, damaged, written, corrections_changed = tasks.scan(run).value
+    previous, todo, damaged, written, corrections_changed = tasks.scan(run).take()
     files = runs.FileCounts(
         len(todo.paths), todo.files_new, todo.files_changed, todo.files_removed, len(todo.to_read)
     )
@@ -48,14 +48,15 @@ def _run(run: Run) -> RunSummary:
             status, frames, stamp, replaced = "no_changes", {}, None, None
         else:
             if run.runner == "dask":  # submits its chunks as tasks itself
-                fresh = tasks.parse_distributed(run, todo, ws).value
+                fresh = tasks.parse_distributed(run, todo, ws).take()
             else:
-                fresh = tasks.parse(run, quote(todo), ws).value
+                fresh = tasks.parse(run, quote(todo), ws).take()
             assembled = incremental.assemble_reports(todo, fresh, run.raw, previous)
+            del fresh  # its rows are in assembled.reports
             reports = assembled.reports
             parquet, found, replaced = tasks.check(
                 run, ws, quote(previous), quote(assembled), quote(written)
-            ).value
+            ).take()
             status, stamp = "completed", run.run_id
             frames = {"reports": reports, **curated.catalogue_frames(catalogue_module.default())}
     try:

@@ -151,25 +151,17 @@ def release_memory(rows: int) -> None:
 
 def _stage(con, table: str, members: list[Member], order: str, target: Path, run_id) -> int:
     """`table` written to `target` from the union of `members` in canonical order, sorted a
-    range of report ids at a time (`tables.key_ranges`: DuckDB's sort stays within its memory
+    range of report ids at a time (`tables.write_sorted`: DuckDB's sort stays within its memory
     whatever the corpus); a write that fails leaves nothing (WriteFailed, as
     `curated.stage_all`)."""
     schema = schemas.TABLES[table]
     try:
         if members:
-            rows, size = _count(members)
             union = "\nUNION ALL\n".join(m.sql for m in members)
-            queries = []
-            for low, high in tables.sort_ranges(rows, size):
-                where = " AND ".join(
-                    [*(["report_id >= ?"] if low else []), *(["report_id < ?"] if high else [])]
-                )
-                sql = (
-                    f"SELECT {tables.columns(schema)} FROM (\n{union}\n) "
-                    f"{'WHERE ' + where if where else ''} ORDER BY {order}, _o, _f, _r"
-                )
-                queries.append((sql, [b for b in (low, high) if b]))
-            return tables.write_query(con, queries, schema, target, run_id)
+            ranges = tables.sort_ranges(*_count(members))
+            return tables.write_sorted(
+                con, union, f"{order}, _o, _f, _r", schema, target, run_id, ranges
+            )
         empty = pa.Table.from_pandas(
             schemas.empty_frame(schema), schema=tables.stamped(schema, run_id), preserve_index=False
         )

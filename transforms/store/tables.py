@@ -18,12 +18,13 @@ and the in-memory path give identical files.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms import schemas
@@ -82,17 +83,101 @@ def write_query(
     """Stream the results of `queries` ((sql, parameters), their columns those of `schema`, in
     order), one after the other, into `target` as `curated.stage_all` writes a table; return the
     rows written. The file is synced."""
+    readers = (
+        con.sql(sql, params=list(params)).to_arrow_reader(BATCH_ROWS) for sql, params in queries
+    )
+    return _write_readers(readers, schema, target, run_id)
+
+
+def _write_readers(
+    readers: Iterable[pa.RecordBatchReader], schema: pa.Schema, target: Path, run_id: str | None
+) -> int:
     schema = stamped(schema, run_id)
     rows = 0
     with pq.ParquetWriter(target, schema, compression="zstd", write_page_checksum=True) as writer:
-        for sql, params in queries:
-            reader = con.sql(sql, params=list(params)).to_arrow_reader(BATCH_ROWS)
+        for reader in readers:
             for batch in reader:
                 table = pa.Table.from_batches([batch]).rename_columns(schema.names).cast(schema)
                 writer.write_table(table)
                 rows += table.num_rows
     curated.fsync(target)
     return rows
+
+
+def write_sorted(
+    con: duckdb.DuckDBPyConnection,
+    union: str,
+    order: str,
+    schema: pa.Schema,
+    target: Path,
+    run_id: str | None,
+    ranges: Sequence[tuple[str | None, str | None]],
+) -> int:
+    """The rows of `union` (a SELECT of `schema`'s columns and the tie-breakers `order` names)
+    written to `target` in `order`, as `write_query` writes: one sort when `ranges` is one
+    range; else the rows are first split by range of report_id into files of the spill folder,
+    in one pass over `union` (`_split`), and each range is sorted on its own and written after
+    the one before (sorting each range over the whole union would read it once a range)."""
+    cols = columns(schema)
+    if len(ranges) == 1:
+        return write_query(
+            con, [(f"SELECT {cols} FROM ({union}) ORDER BY {order}", [])], schema, target, run_id
+        )
+    parts = _split(con, union, ranges)
+
+    def sorted_parts() -> Iterator[pa.RecordBatchReader]:
+        for part in parts:
+            with pa.OSFile(str(part)) as source:
+                con.register("range_rows", pa.ipc.open_stream(source))
+                try:
+                    sql = f"SELECT {cols} FROM range_rows ORDER BY {order}"
+                    yield con.sql(sql).to_arrow_reader(BATCH_ROWS)  # read whole before the next
+                finally:
+                    con.unregister("range_rows")
+            part.unlink()
+
+    try:
+        return _write_readers(sorted_parts(), schema, target, run_id)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+
+
+def _split(
+    con: duckdb.DuckDBPyConnection, union: str, ranges: Sequence[tuple[str | None, str | None]]
+) -> list[Path]:
+    """The rows of `union` split by range of report_id (a NULL id in the first range, where
+    NULLS FIRST puts it), one file per range in the connection's spill folder (empty ranges
+    have none), each an Arrow IPC stream (lz4): unlike a Parquet writer (~4.5 MB each), an
+    open stream holds next to no memory, and a range is read once, whole."""
+    spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
+    spill.mkdir(parents=True, exist_ok=True)
+    cuts = [high for _, high in ranges[:-1]]
+    case = " ".join(f"WHEN report_id < '{c}' THEN {i}" for i, c in enumerate(cuts))
+    bucket = f"CASE WHEN report_id IS NULL THEN 0 {case} ELSE {len(cuts)} END"
+    reader = con.sql(f"SELECT *, {bucket} AS _range FROM ({union})").to_arrow_reader(BATCH_ROWS)
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    sinks: dict[int, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
+    paths = {i: spill / f"range-{i:03d}.arrows" for i in range(len(ranges))}
+    try:
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            keys = table["_range"]
+            order = pc.sort_indices(keys)  # stable: a range's rows keep their order
+            table = table.drop_columns(["_range"])
+            start = 0
+            for item in pc.value_counts(pc.take(keys, order)):
+                i, n = item["values"].as_py(), item["counts"].as_py()
+                if i not in sinks:
+                    sink = pa.OSFile(str(paths[i]), "wb")
+                    sinks[i] = sink, pa.ipc.new_stream(sink, table.schema, options=options)
+                sinks[i][1].write_table(table.take(order.slice(start, n)))
+                start += n
+    finally:
+        for sink, writer in sinks.values():
+            writer.close()
+            sink.close()
+    return [paths[i] for i in sorted(sinks)]
 
 
 def sort_ranges(rows: int, size: int) -> list[tuple[str | None, str | None]]:

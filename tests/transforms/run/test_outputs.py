@@ -114,6 +114,31 @@ def expected(corpus):
     return reference(corpus)
 
 
+def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
+    """write_sorted over several ranges (split once into range files, each sorted) writes the
+    rows a single sort writes, a NULL report id first as NULLS FIRST puts it, and leaves no
+    range file behind."""
+    ids = [None, "ff01", "0a", "7f", "80", "0a", "c3", None, "7f"]
+    source = tmp_path / "rows.parquet"
+    pq.write_table(
+        pa.table({"report_id": pa.array(ids, pa.string()), "n": range(len(ids))}), source
+    )
+    schema = pa.schema([("report_id", pa.string()), ("n", pa.int64())])
+    union = f"SELECT report_id, n, n AS _r FROM read_parquet('{source}')"
+    order = '"report_id" NULLS FIRST, _r'
+    con = tables.connect(tmp_path / "spill")
+    written = {}
+    for parts in (1, 4):
+        target = tmp_path / f"sorted-{parts}.parquet"
+        rows = tables.write_sorted(con, union, order, schema, target, None, tables._ranges(parts))
+        assert rows == len(ids)
+        written[parts] = pq.read_table(target).to_pylist()
+    assert written[4] == written[1]
+    assert [r["report_id"] for r in written[4]][:2] == [None, None]
+    assert [r["n"] for r in written[4]] == [0, 7, 2, 5, 3, 8, 4, 6, 1]
+    assert not list((tmp_path / "spill").glob("range-*"))
+
+
 def test_key_ranges_cover_every_id_once_in_order():
     assert tables.key_ranges(10, 100) == [(None, None)]
     assert tables.sort_ranges(10, 1000) == [(None, None)]  # a small table is one sort
