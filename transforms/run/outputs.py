@@ -159,8 +159,16 @@ def _stage(con, table: str, members: list[Member], order: str, target: Path, run
         if members:
             union = "\nUNION ALL\n".join(m.sql for m in members)
             ranges = tables.sort_ranges(*_count(members))
+            unordered = _count([m for m in members if not m.ordered])[0]
             return tables.write_sorted(
-                con, union, f"{order}, _o, _f, _r", schema, target, run_id, ranges
+                con,
+                union,
+                f"{order}, _o, _f, _r",
+                schema,
+                target,
+                run_id,
+                ranges,
+                split=unordered > tables.ROWS_PER_SORT,
             )
         empty = pa.Table.from_pandas(
             schemas.empty_frame(schema), schema=tables.stamped(schema, run_id), preserve_index=False
@@ -178,10 +186,12 @@ def _stage(con, table: str, members: list[Member], order: str, target: Path, run
 
 
 class Member(NamedTuple):
-    """One source of a table's rows: its SELECT, and the files it reads."""
+    """One source of a table's rows: its SELECT, the files it reads, and whether their rows
+    are in report_id order (a published table) or in none (spool parts)."""
 
     sql: str
     paths: list[Path]
+    ordered: bool
 
 
 def _count(members: list[Member]) -> tuple[int, int]:
@@ -203,7 +213,7 @@ def _old(previous: Previous, table: str, schema: pa.Schema, where: str) -> list[
         f"SELECT {tables.columns(schema)}, 0 AS _o, '' AS _f, file_row_number AS _r "
         f"FROM read_parquet({tables.parquet_list([path])}, file_row_number = true) WHERE {where}"
     )
-    return [Member(sql, [path])]
+    return [Member(sql, [path], ordered=True)]
 
 
 def _new(spool_dir: Path, part: str, schema: pa.Schema, where: str = "true") -> list[Member]:
@@ -215,7 +225,7 @@ def _new(spool_dir: Path, part: str, schema: pa.Schema, where: str = "true") -> 
         f"FROM read_parquet({tables.parquet_list(paths)}, filename = true, "
         f"file_row_number = true) WHERE {where}"
     )
-    return [Member(sql, paths)]
+    return [Member(sql, paths, ordered=False)]
 
 
 def stage_values(

@@ -112,17 +112,28 @@ def write_sorted(
     target: Path,
     run_id: str | None,
     ranges: Sequence[tuple[str | None, str | None]],
+    split: bool,
 ) -> int:
     """The rows of `union` (a SELECT of `schema`'s columns and the tie-breakers `order` names)
-    written to `target` in `order`, as `write_query` writes: one sort when `ranges` is one
-    range; else the rows are first split by range of report_id into files of the spill folder,
-    in one pass over `union` (`_split`), and each range is sorted on its own and written after
-    the one before (sorting each range over the whole union would read it once a range)."""
+    written to `target` in `order`, as `write_query` writes, one range of report ids after the
+    other, each sorted on its own (DuckDB's sort stays within its memory whatever the corpus).
+    Without `split`, each range is a query over the union: cheap when most of its rows are in
+    files in report_id order (a published table: DuckDB reads only the row groups of the
+    range). With `split` (many rows in no order, such as the parse workers' parts), the rows
+    are first split by range into files of the spill folder, in one pass (`_split`); else each
+    range would read the whole union again."""
     cols = columns(schema)
-    if len(ranges) == 1:
-        return write_query(
-            con, [(f"SELECT {cols} FROM ({union}) ORDER BY {order}", [])], schema, target, run_id
-        )
+    if len(ranges) == 1 or not split:
+        queries = []
+        for low, high in ranges:
+            where = " AND ".join(
+                [*(["report_id >= ?"] if low else []), *(["report_id < ?"] if high else [])]
+            )
+            if low is None:  # a NULL id sorts first (NULLS FIRST), as a split puts it
+                where = f"report_id IS NULL OR ({where})" if where else ""
+            sql = f"SELECT {cols} FROM ({union}) {'WHERE ' + where if where else ''}"
+            queries.append((f"{sql} ORDER BY {order}", [b for b in (low, high) if b]))
+        return write_query(con, queries, schema, target, run_id)
     parts = _split(con, union, ranges)
 
     def sorted_parts() -> Iterator[pa.RecordBatchReader]:
@@ -173,6 +184,10 @@ def _split(
                     sinks[i] = sink, pa.ipc.new_stream(sink, table.schema, options=options)
                 sinks[i][1].write_table(table.take(order.slice(start, n)))
                 start += n
+    except BaseException:
+        for path in paths.values():
+            path.unlink(missing_ok=True)
+        raise
     finally:
         for sink, writer in sinks.values():
             writer.close()

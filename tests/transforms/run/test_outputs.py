@@ -115,8 +115,8 @@ def expected(corpus):
 
 
 def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
-    """write_sorted over several ranges (split once into range files, each sorted) writes the
-    rows a single sort writes, a NULL report id first as NULLS FIRST puts it, and leaves no
+    """write_sorted over several ranges, a query a range or split once into range files, writes
+    the rows a single sort writes, a NULL report id first as NULLS FIRST puts it, and leaves no
     range file behind."""
     ids = [None, "ff01", "0a", "7f", "80", "0a", "c3", None, "7f"]
     source = tmp_path / "rows.parquet"
@@ -128,14 +128,14 @@ def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
     order = '"report_id" NULLS FIRST, _r'
     con = tables.connect(tmp_path / "spill")
     written = {}
-    for parts in (1, 4):
-        target = tmp_path / f"sorted-{parts}.parquet"
-        rows = tables.write_sorted(con, union, order, schema, target, None, tables._ranges(parts))
+    for parts, split in ((1, False), (4, False), (4, True)):
+        target = tmp_path / f"sorted-{parts}-{split}.parquet"
+        ranges = tables._ranges(parts)
+        rows = tables.write_sorted(con, union, order, schema, target, None, ranges, split)
         assert rows == len(ids)
-        written[parts] = pq.read_table(target).to_pylist()
-    assert written[4] == written[1]
-    assert [r["report_id"] for r in written[4]][:2] == [None, None]
-    assert [r["n"] for r in written[4]] == [0, 7, 2, 5, 3, 8, 4, 6, 1]
+        written[parts, split] = pq.read_table(target).to_pylist()
+    assert written[4, True] == written[4, False] == written[1, False]
+    assert [r["n"] for r in written[4, True]] == [0, 7, 2, 5, 3, 8, 4, 6, 1]
     assert not list((tmp_path / "spill").glob("range-*"))
 
 
