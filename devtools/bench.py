@@ -9,7 +9,8 @@ memory is the largest sum of RSS over its whole process tree (the run, its parse
 their forkserver, Prefect's temporary server, the watchdog), sampled every 50 ms.
 
 Measured:
-- floors: a trivial Prefect flow in a fresh process; `import great_expectations`; reading the
+- floors: a trivial Prefect flow in a fresh process (its time, and its peak memory with
+  Prefect's temporary server); `import great_expectations`; reading the
   corpus' files and splitting their lines in one process (the parse floor); pdfplumber's and
   python-docx's own table extraction of the same PDF/DOCX files, on as many processes as the
   parse stage uses (their floor);
@@ -225,6 +226,18 @@ def floors(env: dict, repeat: int) -> dict:
     }
 
 
+def trivial_flow_peak(env: dict, repeat: int) -> float:
+    """The memory floor: the peak (GiB, median) of a trivial Prefect flow's process tree (the
+    flow and Prefect's temporary server), sampled as a run's is."""
+    peaks = []
+    for _ in range(repeat):
+        proc = subprocess.Popen([PY, "-c", TRIVIAL_FLOW], env=env, stdout=subprocess.DEVNULL)
+        peak = _Peak(proc.pid)
+        proc.wait()
+        peaks.append(peak.stop() / GIB)
+    return statistics.median(peaks)
+
+
 def _split_lines(path: Path) -> int:
     data = path.read_bytes()
     try:
@@ -431,7 +444,7 @@ def _server(env: dict, home: Path):
 
 def measure(env: dict, work: Path, sizes: list[int], repeat: int, label: str) -> dict:
     print(f"[{label}] floors", flush=True)
-    out = {"floors": floors(env, repeat)}
+    out = {"floors": floors(env, repeat), "trivial_flow_peak_gib": trivial_flow_peak(env, repeat)}
     print(f"[{label}] one-report run", flush=True)
     out["one_report"] = one_report(work, env, repeat)
     for n in sizes:
@@ -585,7 +598,10 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = {m: evaluate_targets(results[m], results["office"]) for m in modes}
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     for m in modes:
-        print(f"\n{m.replace('_', ' ')}: floors {_floors_line(results[m]['floors'])}")
+        print(
+            f"\n{m.replace('_', ' ')}: floors {_floors_line(results[m]['floors'])}; "
+            f"a trivial Prefect flow's peak memory {results[m]['trivial_flow_peak_gib']:.2f} GiB"
+        )
         print(corpus_table(results[m]))
         print()
         print(targets_table(results["targets"][m]))

@@ -143,6 +143,7 @@ def release_memory(rows: int) -> None:
     if rows < RELEASE_ROWS:
         return
     gc.collect()
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages too
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: the memory is reused, only not returned
@@ -396,6 +397,7 @@ def check_and_stage(
     staged, n_obs, replaced = stage_values(
         ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id
     )
+    release_memory(n_obs)  # what the sorts' record batches left behind
     try:
         progress.info("checking identities across reports (cross-year, conflicts)")
         respan = respanned(previous, assembled)
