@@ -214,28 +214,30 @@ def _timed(cmd: list[str], env: dict) -> float:
 TRIVIAL_FLOW = "from prefect import flow\n@flow\ndef trivial():\n    return 1\ntrivial()\n"
 
 
-def floors(env: dict, repeat: int) -> dict:
+def floors(env: dict, repeat: int) -> tuple[dict, float]:
     """Framework start-up floors, each a median over fresh processes (after one warm-up, which
-    pays the Prefect database's migrations in a fresh PREFECT_HOME)."""
-    _timed([PY, "-c", TRIVIAL_FLOW], env)
-    prefect = [_timed([PY, "-c", TRIVIAL_FLOW], env) for _ in range(repeat)]
+    pays the Prefect database's migrations in a fresh PREFECT_HOME), and the memory floor: the
+    peak (GiB, median) of the trivial flow's process tree (the flow and Prefect's temporary
+    server), sampled as a run's is, in the same runs."""
+    _trivial_flow(env)
+    prefect = [_trivial_flow(env) for _ in range(repeat)]
     gx = [_timed([PY, "-c", "import great_expectations"], env) for _ in range(repeat)]
-    return {
-        "prefect_trivial_flow": statistics.median(prefect),
+    times = {
+        "prefect_trivial_flow": statistics.median(t for t, _ in prefect),
         "import_great_expectations": statistics.median(gx),
     }
+    return times, statistics.median(p for _, p in prefect) / GIB
 
 
-def trivial_flow_peak(env: dict, repeat: int) -> float:
-    """The memory floor: the peak (GiB, median) of a trivial Prefect flow's process tree (the
-    flow and Prefect's temporary server), sampled as a run's is."""
-    peaks = []
-    for _ in range(repeat):
-        proc = subprocess.Popen([PY, "-c", TRIVIAL_FLOW], env=env, stdout=subprocess.DEVNULL)
-        peak = _Peak(proc.pid)
-        proc.wait()
-        peaks.append(peak.stop() / GIB)
-    return statistics.median(peaks)
+def _trivial_flow(env: dict) -> tuple[float, int]:
+    """One trivial Prefect flow in a fresh process: (seconds, peak bytes of its tree)."""
+    start = time.perf_counter()
+    cmd = [PY, "-c", TRIVIAL_FLOW]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = _Peak(proc.pid)
+    if proc.wait() != 0:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return time.perf_counter() - start, peak.stop()
 
 
 def _split_lines(path: Path) -> int:
@@ -444,7 +446,8 @@ def _server(env: dict, home: Path):
 
 def measure(env: dict, work: Path, sizes: list[int], repeat: int, label: str) -> dict:
     print(f"[{label}] floors", flush=True)
-    out = {"floors": floors(env, repeat), "trivial_flow_peak_gib": trivial_flow_peak(env, repeat)}
+    times, peak = floors(env, repeat)
+    out = {"floors": times, "trivial_flow_peak_gib": peak}
     print(f"[{label}] one-report run", flush=True)
     out["one_report"] = one_report(work, env, repeat)
     for n in sizes:

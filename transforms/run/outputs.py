@@ -159,8 +159,9 @@ def _stage(con, table: str, members: list[Member], order: str, target: Path, run
     try:
         if members:
             union = "\nUNION ALL\n".join(m.sql for m in members)
-            ranges = tables.sort_ranges(*_count(members))
-            unordered = _count([m for m in members if not m.ordered])[0]
+            in_order = _count([m for m in members if m.ordered])
+            unordered = _count([m for m in members if not m.ordered])
+            ranges = tables.sort_ranges(in_order[0] + unordered[0], in_order[1] + unordered[1])
             return tables.write_sorted(
                 con,
                 union,
@@ -169,7 +170,7 @@ def _stage(con, table: str, members: list[Member], order: str, target: Path, run
                 target,
                 run_id,
                 ranges,
-                split=unordered > tables.ROWS_PER_SORT,
+                split=unordered[0] > tables.ROWS_PER_SORT,
             )
         empty = pa.Table.from_pandas(
             schemas.empty_frame(schema), schema=tables.stamped(schema, run_id), preserve_index=False
