@@ -17,6 +17,7 @@ with a spinner; in CI or when piped it prints plain lines.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import signal
@@ -397,5 +398,21 @@ def main(argv: list[str] | None = None) -> int:
     return commands[args.command](args)
 
 
+def entry() -> None:
+    """The `nianbao` command: `main`, then the process ends as soon as its work is done.
+    The exit handlers run (they stop Prefect's temporary server, flush the logs, remove
+    temporary folders), but the interpreter does not then free every object one by one: after
+    a run that held Great Expectations and pandas that teardown took ~1.8 s of the command's
+    time (one changed file among 10,000), for nothing, as the process ends. Whatever raises
+    out of `main` (bad usage, Ctrl-C) exits the ordinary way."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
