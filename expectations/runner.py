@@ -104,15 +104,30 @@ class _Checkpoint:
         return unexpected
 
 
+Verdicts = dict[str, dict[str, set[int]]]  # suite → check id → unexpected row positions
+
+
+def _slice(unexpected: dict[str, set[int]], offset: int, table: pa.Table) -> dict[str, set]:
+    """The unexpected positions that fall in `table`, rows offset.. of the batch, from 0."""
+    end = offset + table.num_rows
+    return {k: {p - offset for p in v if offset <= p < end} for k, v in unexpected.items()}
+
+
+def _named(spec: SuiteSpec) -> list[str]:
+    """Every column the spec's expectations name (kwargs and row conditions)."""
+    named: list[str] = []
+    for e in spec.expectations:
+        named += [e.kwargs["column"]] if "column" in e.kwargs else []
+        named += e.kwargs.get("column_list", [])
+        named += [e.where[0]] if e.where else []
+    return list(dict.fromkeys(named))
+
+
 def _judged_columns(spec: SuiteSpec, names: list[str]) -> list[str]:
     """The columns the suite's expectations read (in frame order). GE copies the whole batch
     for every row condition and metric; the message, label and locator columns it never reads
     are most of the bytes. Row positions, and so the unexpected rows, are the same."""
-    named = set()
-    for e in spec.expectations:
-        named.update([e.kwargs["column"]] if "column" in e.kwargs else [])
-        named.update(e.kwargs.get("column_list", []))
-        named.update([e.where[0]] if e.where else [])
+    named = set(_named(spec))
     return [c for c in names if c in named]
 
 
@@ -238,15 +253,25 @@ class Validator:
     """The suites as Great Expectations checkpoints in one context, run on batch after batch
     (`check`); `finish` builds the Data Docs of every validation once. A run validates its
     frames in batches so that no batch holds the corpus; every row is judged on its own or per
-    report, so batching changes no result."""
+    report, so batching changes no result.
+
+    The GE context is made by the first `check`, not here: making it waits for
+    `import great_expectations` (seconds), which a run started in the background
+    (`expectations.preload`) and which goes on while the run stages its tables."""
 
     def __init__(self, suites: tuple[SuiteSpec, ...], docs_dir: Path | None) -> None:
         if docs_dir is not None:
             _fresh_folder(docs_dir)
         self.docs_dir = docs_dir
         self.suites = suites
-        self.context = _context(docs_dir)
+        self._context = None
         self._checkpoints: dict[str, _Checkpoint] = {}
+
+    @property
+    def context(self):
+        if self._context is None:
+            self._context = _context(self.docs_dir)
+        return self._context
 
     def check(self, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """Every suite whose frame is in `frames` (and not empty), on that frame: the
@@ -265,17 +290,43 @@ class Validator:
         """The suites of one frame (evaluations, observations, reports) on a batch of its rows
         as an Arrow table: GE judges a pandas copy of only the columns its expectations read;
         the rows of check_results are made from the table."""
-        parts = []
+        return self.results(frame_name, table, self.judge(frame_name, table))
+
+    def columns(self, frame_name: str) -> list[str]:
+        """The columns the suites of a frame read (`judge` needs no others)."""
+        specs = [spec for spec in self.suites if spec.frame == frame_name]
+        return sorted({c for spec in specs for c in _judged_columns(spec, _named(spec))})
+
+    def judge(self, frame_name: str, table: pa.Table) -> Verdicts:
+        """GE's verdicts on a batch of a frame's rows (only `columns` are read): suite name →
+        {check id: the unexpected row positions}."""
+        verdicts = {}
         for spec in self.suites:
             if spec.frame != frame_name or table.num_rows == 0:
                 continue
             judged = _judged_frame(spec, table)
             if spec.name not in self._checkpoints:
                 self._checkpoints[spec.name] = _Checkpoint(self.context, spec)
-            unexpected = self._checkpoints[spec.name].run(judged)
-            if spec.frame == "evaluations":
-                parts.append(identity_table(spec, table, unexpected))
+            verdicts[spec.name] = self._checkpoints[spec.name].run(judged)
+        return verdicts
+
+    def results(
+        self, frame_name: str, table: pa.Table, verdicts: Verdicts, offset: int = 0
+    ) -> pa.Table:
+        """The check_results rows of a batch judged by `judge`. Evaluations may come a slice
+        at a time: `table` then holds the batch's rows from position `offset` on (the
+        messages of a batch need not be held at once); the other frames' rows are per report
+        and need the whole batch."""
+        parts = []
+        for spec in self.suites:
+            if spec.frame != frame_name or spec.name not in verdicts:
                 continue
+            unexpected = verdicts[spec.name]
+            if spec.frame == "evaluations":
+                parts.append(identity_table(spec, table, _slice(unexpected, offset, table)))
+                continue
+            if offset:
+                raise ValueError(f"{spec.frame} rows are checked per report: the whole batch")
             report_ids = table["report_id"].to_pylist()
             rows = _per_report_rows(spec, report_ids, _taker(table), unexpected)
             parts.append(pa.Table.from_pylist(rows, schema=CHECKS))

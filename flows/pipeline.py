@@ -48,14 +48,14 @@ def _run(run: Run) -> RunSummary:
             status, frames, stamp, replaced = "no_changes", {}, None, None
         else:
             if run.runner == "dask":  # submits its chunks as tasks itself
-                fresh = tasks.parse_distributed(run, todo, ws).take()
+                fresh, validation = tasks.parse_distributed(run, todo, ws).take()
             else:
-                fresh = tasks.parse(run, quote(todo), ws).take()
+                fresh, validation = tasks.parse(run, quote(todo), ws).take()
             assembled = incremental.assemble_reports(todo, fresh, run.raw, previous)
             del fresh  # its rows are in assembled.reports
             reports = assembled.reports
             parquet, found, replaced = tasks.check(
-                run, ws, quote(previous), quote(assembled), quote(written)
+                run, ws, quote(previous), quote(assembled), quote(written), quote(validation)
             ).take()
             status, stamp = "completed", run.run_id
             frames = {"reports": reports, **curated.catalogue_frames(catalogue_module.default())}

@@ -122,15 +122,26 @@ def _progress(total: int):
 @task(cache_policy=NO_CACHE)
 def parse(run: Run, todo, ws: outputs.Workspace) -> Held:
     """Read, normalise and check the files that changed, in worker processes with per-file
-    bounds; the workers write the rows to the spool. Returns source_file → reports row."""
+    bounds; the workers write the rows to the spool, and GE judges them as they come
+    (`outputs.BackgroundValidation`). Returns (source_file → reports row, the validation)."""
     if not todo.to_read:
-        return Held({})
+        return Held(({}, None))
     preload()  # GE's import overlaps the parse, which runs in worker processes
+    validation = outputs.BackgroundValidation(_validator(run), ws.dir, todo.first_reads)
     progress.info("reading files: 0/%d", len(todo.to_read))
-    return Held(spool.parse_to_spool(
-        todo.to_read, run.raw, run.settings.max_file_bytes, ws.dir, run.settings.bounds,
-        on_progress=_progress(len(todo.to_read)),
-    ))  # fmt: skip
+    try:
+        rows = spool.parse_to_spool(
+            todo.to_read, run.raw, run.settings.max_file_bytes, ws.dir, run.settings.bounds,
+            on_progress=_progress(len(todo.to_read)), on_written=validation.written,
+        )  # fmt: skip
+    except BaseException:
+        validation.stop()
+        raise
+    return Held((rows, validation))
+
+
+def _validator(run: Run) -> Validator:
+    return Validator(all_suites(catalogue_module.default()), run.curated / "data_docs")
 
 
 @task(cache_policy=NO_CACHE)
@@ -143,7 +154,7 @@ def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> Held:
     """The parse stage as chunks submitted to the flow's task runner (Dask: `flows.runners`)."""
     paths = list(todo.to_read)
     if not paths:
-        return Held({})
+        return Held(({}, None))
     size = max(1, min(DASK_CHUNK, -(-len(paths) // 8)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     max_bytes = run.settings.max_file_bytes
@@ -156,16 +167,20 @@ def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> Held:
     for future in futures:
         fresh.update(future.result())
         files_read(len(fresh), len(paths))
-    return Held(fresh)
+    return Held((fresh, None))  # judged after the parse
 
 
 @task(cache_policy=NO_CACHE)
-def check(run: Run, ws: outputs.Workspace, previous, assembled, written):
-    """Great Expectations over the spool, then the tables staged beside their names (nothing
-    is published until `publish_warehouse`); the checks spanning reports on the way."""
-    catalogue = catalogue_module.default()
-    validator = Validator(all_suites(catalogue), run.curated / "data_docs")
-    return Held(outputs.check_and_stage(ws, validator, previous, assembled, catalogue, written))
+def check(run: Run, ws: outputs.Workspace, previous, assembled, written, validation=None):
+    """Great Expectations over the spool (but what `validation` judged during the parse),
+    then the tables staged beside their names (nothing is published until
+    `publish_warehouse`); the checks spanning reports on the way."""
+    preload()  # started by the parse if it read files; GE's import overlaps the staging
+    validator = validation.validator if validation else _validator(run)
+    validated = validation.finish(assembled) if validation else None
+    return Held(outputs.check_and_stage(
+        ws, validator, previous, assembled, catalogue_module.default(), written, validated
+    ))  # fmt: skip
 
 
 @task(cache_policy=NO_CACHE)

@@ -196,7 +196,8 @@ def judged_rows(written: Written, catalogue: Catalogue) -> list[dict]:
 
 def reports_named(rows: list[dict], reports: pd.DataFrame) -> dict[int, dict]:
     """line → the reports row of the file a correction names (by its path), if any."""
-    by_source = {r["source_file"]: r for r in records(reports)}
+    named = {r.get("source_file") for r in rows} - {None}
+    by_source = {r["source_file"]: r for r in records(reports[reports["source_file"].isin(named)])}
     return {
         r["line"]: by_source[r["source_file"]] for r in rows if r.get("source_file") in by_source
     }

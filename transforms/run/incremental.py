@@ -61,6 +61,10 @@ class Plan:
     files_new: int
     files_changed: int
     files_removed: int
+    # the files to read that will not be duplicates: the first path of their content (by the
+    # hash taken here), whose rows the run keeps (`assemble_reports` says for sure, after the
+    # parse); their rows can be validated while the parse goes on
+    first_reads: frozenset[str] = frozenset()
 
     @property
     def changed(self) -> bool:
@@ -110,7 +114,7 @@ def plan(
         s: e if isinstance(e, str) else None
         for s, e in zip(live["source_file"], live["error"], strict=True)
     }
-    to_read, decided, reused = [], {}, set()
+    to_read, decided, reused, contents = [], {}, set(), []
     new = changed = 0
     for path in paths:
         source = _source(path, raw_dir)
@@ -125,13 +129,29 @@ def plan(
         else:
             decided[source] = FileResult({**hit, "source_file": source}, None)
             reused.add(source)
+        contents.append((source, sha, source not in decided))
         new += source not in before
         changed += source in before and (
             before[source] != sha or (reason is not None and outcome[source] != reason)
         )
     now = {_source(p, raw_dir) for p in paths}
     removed = sum(1 for s in before if s not in now)
-    return Plan(paths, tuple(to_read), decided, frozenset(reused), new, changed, removed)
+    return Plan(
+        paths, tuple(to_read), decided, frozenset(reused), new, changed, removed,
+        _first_reads(contents),
+    )  # fmt: skip
+
+
+def _first_reads(contents: list[tuple[str, str, bool]]) -> frozenset[str]:
+    """The files to read (source, content hash, to be read: in path order) that are the first
+    of their content, as `assemble_reports` tells duplicates (an empty hash is no content)."""
+    seen, first = set(), set()
+    for source, sha, read in contents:
+        if read and sha not in seen:
+            first.add(source)
+        if sha:
+            seen.add(sha)
+    return frozenset(first)
 
 
 def _withdrawn(previous: Previous, present: set[str], ids: set[str]) -> list[dict]:

@@ -7,10 +7,11 @@ check_results files staged beside their final names (`store.tables.write_query`)
 run reports about them (`Tallies`: rows, check counts, the failed checks).
 
 Nothing here holds the corpus: GE validates the spool a few batches at a time
-(`GE_BATCH_ROWS`); checks that span reports (cross-year, conflicts) read only the rows they
-need (`crossyear.NEEDED_*`) from the staged observations; the tables are DuckDB queries
-streamed into the Parquet writer. The rows come out in the order `incremental.canonical` gives
-the same rows in memory (tested against the in-memory path: identical tables).
+(`GE_BATCH_ROWS`), most of them while the parse goes on (`BackgroundValidation`); checks that
+span reports (cross-year, conflicts) read only the rows they need (`crossyear.NEEDED_*`) from
+the staged observations; the tables are DuckDB queries streamed into the Parquet writer. The
+rows come out in the order `incremental.canonical` gives the same rows in memory (tested
+against the in-memory path: identical tables).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import ctypes
 import gc
 import logging
 import math
+import queue
 import shutil
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,7 +50,10 @@ from transforms.store import curated, tables
 from transforms.store.warehouse import Kept
 
 progress = logging.getLogger("nianbao.progress")
-GE_BATCH_ROWS = 400_000  # evaluation (or observation) rows validated per GE batch
+# rows validated per GE batch. An evaluations checkpoint run costs ~0.8 s whatever its size
+# (one expectation per check, each with its row condition), an observations one ~0.1 s: their
+# batches are large, these small (GE's copies of 400,000 observations held ~140 MB)
+GE_BATCH_ROWS = {"evaluations": 400_000, "observations": 150_000}
 RELEASE_ROWS = 100_000  # rows dropped before their memory is given back (`release_memory`)
 SPAN_GROUP_REPORTS = 20_000  # reports whose cross-year rows are read at once (~25 rows each)
 _OBS_READ = (  # what the observations suite judges, and what its messages name
@@ -95,39 +101,109 @@ def _write(spool_dir: Path, name: str, part: str, rows: pd.DataFrame | pa.Table)
     schema = schemas.CHECK_RESULTS if part == CHECKS else spool.PARTS[part]
     if isinstance(rows, pd.DataFrame):
         rows = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
+    _write_part(spool_dir / f"{name}.{part}.parquet", rows)
+
+
+def _write_part(path: Path, rows: pa.Table) -> bool:
+    """`rows` as a spool part at `path`, unless there are none; whether it was written."""
     if rows.num_rows:
-        pq.write_table(rows, spool_dir / f"{name}.{part}.parquet", compression="zstd")
+        pq.write_table(rows, path, compression="zstd")
+    return rows.num_rows > 0
 
 
-def validate_spool(validator, spool_dir: Path, assembled: Assembled) -> None:
+Validated = dict[str, frozenset[str]]  # spool part → the batch names validated
+_VALIDATED = {  # spool part → the columns GE judges and its messages name
+    "evaluations": schemas.EVALUATIONS.names,
+    "observations": [c for c in schemas.OBSERVATIONS.names if c in _OBS_READ],
+}
+
+
+class _Batches:
+    """The spool parts of one kind (evaluations or observations), batch after batch, gathered
+    into GE batches of about GE_BATCH_ROWS rows (a checkpoint run has a cost whatever its size,
+    so batches are large; the rows stay in Arrow and GE gets a pandas copy of only the columns
+    it judges). A batch's check_results rows go to the spool as
+    `<first batch>~<part>.checks.parquet`. Batching changes no result: every row is judged on
+    its own or per report, and a report's rows are all in one part.
+
+    Evaluations are held with only the columns GE judges, and their check rows are made part
+    by part after the verdict (`_results`): their messages are most of their bytes (a batch of
+    400,000 with messages held 320 MB)."""
+
+    def __init__(self, validator, spool_dir: Path, part: str, sources: pa.Array) -> None:
+        self.validator, self.spool_dir = validator, spool_dir
+        self.part, self.sources = part, sources
+        self.by_part = part == "evaluations"
+        self.columns = validator.columns(part) if self.by_part else _VALIDATED[part]
+        self.group: list[tuple[str, pa.Table]] = []
+        self.rows = 0
+        self.validated: set[str] = set()  # batch names whose rows have their check rows
+        self.written: list[Path] = []  # the checks parts written
+
+    def _path(self, name: str) -> Path:
+        return self.spool_dir / f"{name}.{self.part}.parquet"
+
+    def add(self, name: str) -> None:
+        if self._path(name).exists():
+            table = _read_part(self._path(name), self.part, self.columns, self.sources)
+            self.group.append((name, table))
+            self.rows += table.num_rows
+        else:
+            self.validated.add(name)  # no rows of this kind: nothing to judge
+        if self.rows >= GE_BATCH_ROWS[self.part]:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.group:
+            return
+        batch = pa.concat_tables([t for _, t in self.group])
+        target = self.spool_dir / f"{self.group[0][0]}~{self.part}.{CHECKS}.parquet"
+        if self.by_part:
+            verdicts = self.validator.judge(self.part, batch)
+            del batch
+            written = self._results(verdicts, target)
+        else:
+            written = _write_part(target, self.validator.check_table(self.part, batch))
+            del batch
+        self.written += [target] if written else []
+        self.validated.update(n for n, _ in self.group)
+        release_memory(self.rows)
+        self.group, self.rows = [], 0
+
+    def _results(self, verdicts, target: Path) -> bool:
+        """The check rows of the group's parts, one part at a time, into `target` (not made
+        when there are none)."""
+        writer, offset = None, 0
+        try:
+            for name, _ in self.group:
+                rows = _read_part(self._path(name), self.part, _VALIDATED[self.part], self.sources)
+                checks = self.validator.results(self.part, rows, verdicts, offset)
+                offset += rows.num_rows
+                if checks.num_rows:
+                    writer = writer or pq.ParquetWriter(target, checks.schema, compression="zstd")
+                    writer.write_table(checks)
+        finally:
+            if writer is not None:
+                writer.close()
+        return writer is not None
+
+
+def validate_spool(
+    validator, spool_dir: Path, assembled: Assembled, validated: Validated | None = None
+) -> None:
     """GE over every report read in this run: the evaluations (the workers' and the run's own
-    parts), then the observations, of a few spool batches at a time (up to GE_BATCH_ROWS
-    rows: a checkpoint run costs about a second whatever its size, so batches are large; the
-    rows stay in Arrow and GE gets a pandas copy of only the columns it judges); the reports
-    suite over the run's fresh reports at once (their ids must be unique across them).
-    check_results rows go to the spool as `<first batch>~<part>.checks.parquet`."""
+    parts), then the observations, a few spool parts at a time (`_Batches`), but the parts
+    `validated` names (part → batch names: judged while the parse went on,
+    `BackgroundValidation`); the reports suite over the run's fresh reports at once (their ids
+    must be unique across them)."""
     sources = pa.array(sorted(assembled.fresh_sources), pa.string())
-    columns = {
-        "evaluations": schemas.EVALUATIONS.names,
-        "observations": [c for c in schemas.OBSERVATIONS.names if c in _OBS_READ],
-    }
     names = _batch_names(spool_dir)
-    for part, cols in columns.items():
-        group: list[tuple[str, pa.Table]] = []
-        rows = 0
-        for i, name in enumerate(names):
-            path = spool_dir / f"{name}.{part}.parquet"
-            if path.exists():
-                table = _read_part(path, part, cols, sources)
-                group.append((name, table))
-                rows += table.num_rows
-            if group and (rows >= GE_BATCH_ROWS or i == len(names) - 1):
-                batch = pa.concat_tables([t for _, t in group])
-                first = group[0][0]
-                _write(spool_dir, f"{first}~{part}", CHECKS, validator.check_table(part, batch))
-                del batch
-                release_memory(rows)
-                group, rows = [], 0
+    for part in _VALIDATED:
+        batches = _Batches(validator, spool_dir, part, sources)
+        for name in names:
+            if validated is None or name not in validated[part]:
+                batches.add(name)
+        batches.flush()
     reports = assembled.reports
     fresh = reports[
         reports["status"].isin(REPORT_READ) & reports["report_id"].isin(assembled.fresh_ids)
@@ -135,14 +211,83 @@ def validate_spool(validator, spool_dir: Path, assembled: Assembled) -> None:
     _write(spool_dir, f"{RUN_PART}reports", CHECKS, validator.check({"reports": fresh}))
 
 
-def release_memory(rows: int) -> None:
+class BackgroundValidation:
+    """GE over the parse workers' spool parts while the parse goes on, in a thread of the
+    flow's process: the parse runs in worker processes while this process waits, and GE, run
+    after the parse, kept one core of two busy and the other idle (7 s of 10,000 reports'
+    run). `written(name)` hands over a batch the workers finished; full GE batches are
+    validated as they fill up, what is left is validated after the parse with the run's own
+    parts (`validate_spool`, told what was done by `finish`).
+
+    The rows judged are those of the files the plan expects to keep (`Plan.first_reads`: not
+    duplicates, by the hash taken before the parse). `finish` compares them with the files
+    the run keeps (`Assembled.fresh_sources`); should they differ (a file changed between the
+    plan and its parse), the check rows made here are removed and everything is validated
+    again after the parse."""
+
+    def __init__(self, validator, spool_dir: Path, expected: frozenset[str]) -> None:
+        self.validator = validator
+        self.expected = expected
+        sources = pa.array(sorted(expected), pa.string())
+        self._batches = {part: _Batches(validator, spool_dir, part, sources) for part in _VALIDATED}
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="nianbao-validation", daemon=True)
+        self._thread.start()
+
+    def written(self, name: str) -> None:
+        """A spool batch whose parts the workers wrote, whole."""
+        self._queue.put(name)
+
+    def _work(self) -> None:
+        while (name := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # the failure is raised by `finish`; the parse goes on
+            try:
+                for batches in self._batches.values():
+                    batches.add(name)
+            except BaseException as exc:  # raised again in the flow's thread, by `finish`
+                self._error = exc
+
+    def stop(self) -> None:
+        """Wait for the batches handed over so far to be validated (or given up)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def finish(self, assembled: Assembled) -> Validated | None:
+        """After the parse: the parts validated here, or None (and their check rows removed)
+        when the files kept are not those assumed. A failure inside GE is raised here."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+        if self._as_expected(assembled):
+            return {part: frozenset(b.validated) for part, b in self._batches.items()}
+        for batches in self._batches.values():
+            for path in batches.written:
+                path.unlink(missing_ok=True)
+        return None
+
+    def _as_expected(self, assembled: Assembled) -> bool:
+        """True when the parts' rows filtered by the expected files are those of the files kept:
+        every file kept was expected, and an expected file not kept has no rows (not read)."""
+        actual = assembled.fresh_sources
+        reports = assembled.reports
+        read = set(reports.loc[reports["status"].isin(REPORT_READ), "source_file"])
+        return actual <= self.expected and not (self.expected - actual) & read
+
+
+def release_memory(rows: int, frames: bool = True) -> None:
     """Give the frames of `rows` rows just dropped back to the system: pandas leaves freed
     blocks in the allocator's arenas, and the next stage (DuckDB's sort) would count on top of
     them. Not for fewer than RELEASE_ROWS: a full collection costs ~0.1–0.5 s in a process
-    that holds GE (more in a long-lived one), and a small batch has little to give back."""
+    that holds GE (more in a long-lived one), and a small batch has little to give back. With
+    `frames` False (only Arrow batches were dropped: reference-counted, never in a cycle) the
+    collection is skipped and only the allocators give their free pages back."""
     if rows < RELEASE_ROWS:
         return
-    gc.collect()
+    if frames:
+        gc.collect()
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages too
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -384,6 +529,7 @@ def check_and_stage(
     assembled: Assembled,
     catalogue: Catalogue,
     written: Written = NO_CORRECTIONS,
+    validated: Validated | None = None,
 ) -> tuple[dict[str, Path], Tallies, dict[str, Kept]]:
     """Everything after the parse: the values staged; the checks that span reports over the
     staged observations (for the bodies whose reports changed: `incremental.respanned`) and
@@ -391,14 +537,15 @@ def check_and_stage(
     written to the spool as the run's own parts; GE over every evaluations and observations
     part at once (one checkpoint run per batch of rows, whatever made them); corrections.csv
     judged and the corrected values checked (`run.corrections`: recomputed every run);
-    check_results staged. Returns the staged files (table → file), the tallies, and for the
-    tables staged from the published rows and the run's, the published rows kept
+    check_results staged. `validated`: the spool parts GE judged during the parse
+    (`BackgroundValidation.finish`). Returns the staged files (table → file), the tallies,
+    and for the tables staged from the published rows and the run's, the published rows kept
     (`warehouse.publish` replaces only the others)."""
     progress.info("writing Parquet: observations and narrative claims")
     staged, n_obs, replaced = stage_values(
         ws.con, ws.dir, previous, assembled, ws.curated_dir, ws.run_id
     )
-    release_memory(n_obs)  # what the sorts' record batches left behind
+    release_memory(n_obs, frames=False)  # what the sorts' record batches left behind
     try:
         progress.info("checking identities across reports (cross-year, conflicts)")
         respan = respanned(previous, assembled)
@@ -417,7 +564,7 @@ def check_and_stage(
         )
         _write(ws.dir, f"{RUN_PART}bodies", "evaluations", evaluate_bodies(bodies))
         progress.info("running Great Expectations suites on the reports read")
-        validate_spool(validator, ws.dir, assembled)
+        validate_spool(validator, ws.dir, assembled, validated)
         progress.info("judging %d corrections", len(written.rows))
         table, checks = stage_corrections(
             ws.con, written, staged["observations"], assembled.reports, catalogue, validator

@@ -191,11 +191,13 @@ def parse_to_spool(
     bounds: Bounds | None,
     on_progress: Callable[[int, int], None] | None = None,
     prefix: str = "",
+    on_written: Callable[[str], None] | None = None,
 ) -> dict[str, dict]:
     """Read `paths` in batches in worker processes (in this process when `bounds` is None),
     their rows written to `spool_dir`; return source_file → the file's `reports` row. A batch
     the pool stopped is read again one file per item, so that only the file at fault gets the
-    bound's reason (its row says which bound). Never raises for a file."""
+    bound's reason (its row says which bound). Never raises for a file. `on_written(name)`
+    is told each batch whose parts are written, whole (`<name>.<part>.parquet`)."""
     spool_dir.mkdir(parents=True, exist_ok=True)
     workers = bounds.worker_count if bounds else 1
     todo = batches(paths, raw_dir, max_bytes, spool_dir, workers, prefix)
@@ -213,6 +215,8 @@ def parse_to_spool(
                 discard_parts(batch)
                 path = batch.paths[0]
                 result = [bounds_exceeded(path, raw_dir, max_bytes, result.reason).report]
+            elif on_written:
+                on_written(batch.name)
             for path, report in zip(batch.paths, result, strict=True):
                 rows[source_name(path, raw_dir)] = report
             if on_progress:

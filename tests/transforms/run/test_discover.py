@@ -306,6 +306,23 @@ def test_every_odd_path_gets_a_row_and_the_good_report_is_intact(raw):
     assert len(obs) == 55
 
 
+def test_the_plan_knows_which_files_read_are_kept_before_the_parse(raw):
+    """`Plan.first_reads` (what GE judges during the parse) is what assembling the reports
+    keeps: duplicates by content (a link, a copy under a GBK name) are not among them."""
+    _links(raw)
+    shutil.copy(SEED, _bytes_path(raw, GBK))
+    (raw / "other.txt").write_text(SEED.read_text() + "\n")  # other bytes: kept
+    paths = discover(raw)
+    todo = incremental.plan(paths, raw, incremental.Previous.empty(), catalogue.default(), 2**20)
+    fresh = {s: r.report for s, r in parse_files(todo.to_read, raw).items()}
+    kept = incremental.assemble_reports(todo, fresh, raw, incremental.Previous.empty())
+    assert kept.fresh_sources == {"good.txt", "other.txt"} <= todo.first_reads
+    status = dict(zip(kept.reports["source_file"], kept.reports["status"], strict=True))
+    assert {status[s] for s in todo.first_reads - kept.fresh_sources} <= {"no_template"}
+    duplicates = {s for s, st in status.items() if st == "duplicate"}
+    assert duplicates and not duplicates & todo.first_reads
+
+
 def test_a_file_removed_between_the_scan_and_the_read_says_so(raw):
     shutil.copy(SEED, raw / "later.txt")
     (raw / "later.txt").write_text((raw / "later.txt").read_text() + "\n")  # other bytes

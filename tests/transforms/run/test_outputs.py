@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from devtools.synth import generate
-from expectations.runner import validate
+from expectations.runner import Validator, validate
 from expectations.suites import all_suites
 from flows.pipeline import nianbao_pipeline
 from tests.paths import FIXTURES
@@ -170,16 +170,21 @@ def test_the_corpus_is_read_in_batches_of_several_files(corpus):
 
 
 @pytest.mark.parametrize(
-    ("rows_per_sort", "span_group"),
-    [(tables.ROWS_PER_SORT, outputs.SPAN_GROUP_REPORTS), (2_000, 7)],
+    ("rows_per_sort", "span_group", "ge_batch"),
+    [
+        (tables.ROWS_PER_SORT, outputs.SPAN_GROUP_REPORTS, outputs.GE_BATCH_ROWS),
+        (2_000, 7, {"evaluations": 900, "observations": 900}),
+    ],
 )
 def test_a_streamed_run_gives_the_tables_of_the_in_memory_path(
-    prefect_api, corpus, expected, tmp_path, monkeypatch, rows_per_sort, span_group
+    prefect_api, corpus, expected, tmp_path, monkeypatch, rows_per_sort, span_group, ge_batch
 ):
-    """Also with each table sorted in many report-id ranges, and the cross-year checks read
-    in many groups of bodies, as a large corpus is."""
+    """Also with each table sorted in many report-id ranges, the cross-year checks read in
+    many groups of bodies, and GE batches filled (and judged) while the parse goes on, as a
+    large corpus has them."""
     monkeypatch.setattr(tables, "ROWS_PER_SORT", rows_per_sort)
     monkeypatch.setattr(outputs, "SPAN_GROUP_REPORTS", span_group)
+    monkeypatch.setattr(outputs, "GE_BATCH_ROWS", ge_batch)
     assert expected["check_results"]["passed"].eq(False).sum() > 20  # defects are found
     assert (expected["check_results"]["kind"] == "cross_year").any()
     assert (expected["reports"]["status"] == "duplicate").sum() == 1
@@ -241,3 +246,68 @@ def test_an_incremental_run_checks_across_years_only_the_bodies_that_changed(
     assert len(seen) == series["body"].eq(body).sum()
     after = read_table(curated / "check_results.parquet", schemas.CHECK_RESULTS)
     assert (after["kind"] == "cross_year").sum() > 0
+
+
+def _spool_and_reports(corpus, spool_dir):
+    """The spool of 40 synthetic files in batches of 4, and the reports as the run assembles
+    them when every file read is kept."""
+    paths = sorted((corpus / "synth").iterdir())[:40]
+    groups = [paths[i : i + 4] for i in range(0, len(paths), 4)]
+    rows, names = {}, []
+    for k, group in enumerate(groups):
+        rows |= spool.parse_to_spool(group, corpus, 2**30, spool_dir, None, prefix=f"g{k:02d}-")
+        names += sorted({p.name.split(".")[0] for p in spool_dir.glob(f"g{k:02d}-*.parquet")})
+    reports = schemas.to_frame(list(rows.values()), schemas.REPORTS)
+    read = reports[reports["status"].isin(REPORT_READ)]
+    kept = outputs.Assembled(
+        reports, frozenset(), frozenset(read["report_id"]), frozenset(read["source_file"])
+    )
+    return names, kept
+
+
+def _checks(spool_dir) -> pd.DataFrame:
+    parts = [pq.read_table(p) for p in sorted(spool_dir.glob("*.checks.parquet"))]
+    frame = pa.concat_tables(parts).to_pandas()
+    return frame.sort_values(CHECK_ORDER).reset_index(drop=True)
+
+
+def test_ge_during_the_parse_gives_the_check_rows_of_ge_after_it(corpus, tmp_path, monkeypatch):
+    """Batches judged as the parse writes them, the rest after it: the same check rows as
+    every batch judged after the parse; the batches judged are said, and not judged again."""
+    monkeypatch.setattr(outputs, "GE_BATCH_ROWS", {"evaluations": 500, "observations": 500})
+    validator = Validator(all_suites(catalogue.default()), None)
+    after, during = tmp_path / "after", tmp_path / "during"
+    names, kept = _spool_and_reports(corpus, after)
+    shutil.copytree(after, during)
+    outputs.validate_spool(validator, after, kept)
+    background = outputs.BackgroundValidation(validator, during, kept.fresh_sources)
+    for name in names:
+        background.written(name)
+    validated = background.finish(kept)
+    assert validated is not None and 0 < len(validated["evaluations"]) < len(names)
+    assert len(validated["observations"]) < len(names)
+    outputs.validate_spool(validator, during, kept, validated)
+    got, expected = _checks(during), _checks(after)
+    assert len(got) == len(expected) > 0 and (got["passed"] == False).any()  # noqa: E712
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_ge_during_the_parse_is_done_again_when_the_files_kept_differ(
+    corpus, tmp_path, monkeypatch
+):
+    """A file the plan took for the first of its content turns out a duplicate (it changed
+    between the plan and its parse): the rows judged with it are dropped, all judged again."""
+    monkeypatch.setattr(outputs, "GE_BATCH_ROWS", {"evaluations": 500, "observations": 500})
+    validator = Validator(all_suites(catalogue.default()), None)
+    names, kept = _spool_and_reports(corpus, tmp_path / "spool")
+    background = outputs.BackgroundValidation(validator, tmp_path / "spool", kept.fresh_sources)
+    for name in names:
+        background.written(name)
+    background.stop()
+    assert list((tmp_path / "spool").glob("*.checks.parquet")), "batches were judged"
+    one = sorted(kept.fresh_sources)[0]
+    duplicate = outputs.Assembled(
+        kept.reports, frozenset(), kept.fresh_ids, kept.fresh_sources - {one}
+    )
+    assert background.finish(duplicate) is None
+    assert not list((tmp_path / "spool").glob("*.checks.parquet"))
