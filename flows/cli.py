@@ -244,29 +244,12 @@ def _run(args: argparse.Namespace) -> int:
             watchdog.terminate()
 
 
-def _preload_if_changed(args: argparse.Namespace) -> None:
-    """Import Great Expectations while Prefect starts its temporary server (seconds in which
-    this process only waits) when the run will likely read files: GE's import (~4 s) then
-    costs the run nothing. Not for a run that likely reads nothing (same paths and sizes as
-    published): GE would only hold its memory (~260 MB)."""
-    from expectations.preload import preload
-    from transforms.run.incremental import likely_changed
-    from transforms.store.remote import is_remote
-
-    if args.full_refresh or (
-        not is_remote(args.curated) and likely_changed(args.raw.resolve(), Path(args.curated))
-    ):
-        preload()
-
-
 def _run_flow(args: argparse.Namespace, config: Path | None) -> int:
     """Run the flow; its summary printed and 0, or the exit code of how it ended."""
     from prefect.exceptions import TerminationSignal
 
     from flows.pipeline import nianbao_pipeline  # Prefect reads its settings on import
     from transforms.run.lock import RunLocked
-
-    _preload_if_changed(args)
 
     flow = nianbao_pipeline
     if args.runner == "dask":

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from transforms import schemas
 from transforms.catalogue import Catalogue
@@ -38,7 +36,6 @@ from transforms.run.ingest import (
     parse_files,
     parser_version,
     refusal,
-    scan_folder,
     source_name,
 )
 from transforms.schemas import REPORT_READ, records, to_frame
@@ -143,28 +140,6 @@ def plan(
         paths, tuple(to_read), decided, frozenset(reused), new, changed, removed,
         _first_reads(contents),
     )  # fmt: skip
-
-
-def likely_changed(raw_dir: Path, curated_dir: Path) -> bool:
-    """A guess, before the run starts, that it will read files or publish other reports: the
-    paths under `raw_dir` or their sizes are not those of the reports published in
-    `curated_dir` (or nothing is published). The command uses it only to start importing
-    Great Expectations while Prefect starts (`expectations.preload`): what is read is decided
-    by `plan`, on content hashes; a wrong guess costs seconds, never a result."""
-    try:
-        table = pq.read_table(
-            curated_dir / "reports.parquet", columns=["source_file", "size_bytes", "status"]
-        )
-        paths, _ = scan_folder(raw_dir)
-        now = {source_name(p, raw_dir): p.stat().st_size for p in paths}
-    except (OSError, pa.ArrowException):
-        return True
-    published = {
-        s: size
-        for s, size, status in zip(*(table[c].to_pylist() for c in table.column_names), strict=True)
-        if status != "withdrawn"
-    }
-    return now != published
 
 
 def _first_reads(contents: list[tuple[str, str, bool]]) -> frozenset[str]:
