@@ -255,9 +255,9 @@ class Validator:
     frames in batches so that no batch holds the corpus; every row is judged on its own or per
     report, so batching changes no result.
 
-    The GE context is made by the first `check`, not here: making it waits for
-    `import great_expectations` (seconds), which a run started in the background
-    (`expectations.preload`) and which goes on while the run stages its tables."""
+    The GE context is made by the first check, not here: making it waits for
+    `import great_expectations` (seconds), which a run starts in the background
+    (`expectations.preload`); a Validator can be made before that import is done."""
 
     def __init__(self, suites: tuple[SuiteSpec, ...], docs_dir: Path | None) -> None:
         if docs_dir is not None:

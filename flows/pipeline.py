@@ -1,11 +1,12 @@
 """The nianbao flow: raw files → long Parquet → Great Expectations → DuckDB, then alerts.
 
 scan (what changed) → parse (workers read, normalise and check each report, writing Parquet to
-the run's spool) → check (GE over the spool; checks spanning reports; the tables staged out of
-core) → report (findings, quality page, the alert recorded `pending`) → publish (warehouse,
-Parquet and manifest in one step) → send alerts. An unchanged raw folder re-publishes the same
-tables with the new run's row. The tasks are in `flows.tasks`; the environment is read once, in
-`flows.settings`. Progress goes to the logger `nianbao.progress`, which the CLI shows.
+the run's spool; GE judges the spool as it is written) → check (GE over the rest of the spool;
+checks spanning reports; the tables staged out of core) → report (findings, quality page, the
+alert recorded `pending`) → publish (warehouse, Parquet and manifest in one step) → send
+alerts. An unchanged raw folder re-publishes the same tables with the new run's row. The tasks
+are in `flows.tasks`; the environment is read once, in `flows.settings`. Progress goes to the
+logger `nianbao.progress`, which the CLI shows.
 """
 
 from __future__ import annotations
