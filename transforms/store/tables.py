@@ -120,8 +120,8 @@ def write_sorted(
     Without `split`, each range is a query over the union: cheap when most of its rows are in
     files in report_id order (a published table: DuckDB reads only the row groups of the
     range). With `split` (many rows in no order, such as the parse workers' parts), the rows
-    are first split by range into files of the spill folder, in one pass (`_split`); else each
-    range would read the whole union again."""
+    are first split by range into files of the spill folder, in one pass (`_split`; else each
+    range would read the whole union again), and each file is sorted in two halves (`_middle`)."""
     cols = columns(schema)
     if len(ranges) == 1 or not split:
         queries = []
@@ -137,30 +137,45 @@ def write_sorted(
     parts = _split(con, union, ranges)
 
     def sorted_parts() -> Iterator[pa.RecordBatchReader]:
-        for part in parts:
-            with pa.OSFile(str(part)) as source:
-                con.register("range_rows", pa.ipc.open_stream(source))
-                try:
-                    sql = f"SELECT {cols} FROM range_rows ORDER BY {order}"
-                    yield con.sql(sql).to_arrow_reader(BATCH_ROWS)  # read whole before the next
-                finally:
-                    con.unregister("range_rows")
+        for part, (low, high) in parts:
+            middle = _middle(low, high)
+            for half in ("report_id IS NULL OR report_id < ?", "report_id >= ?"):
+                with pa.OSFile(str(part)) as source:
+                    con.register("range_rows", pa.ipc.open_stream(source))
+                    try:
+                        sql = f"SELECT {cols} FROM range_rows WHERE {half} ORDER BY {order}"
+                        # read whole before the next
+                        yield con.sql(sql, params=[middle]).to_arrow_reader(BATCH_ROWS)
+                    finally:
+                        con.unregister("range_rows")
             part.unlink()
 
     try:
         return _write_readers(sorted_parts(), schema, target, run_id)
     finally:
-        for part in parts:
+        for part, _ in parts:
             part.unlink(missing_ok=True)
+
+
+def _middle(low: str | None, high: str | None) -> str:
+    """The report id (4 hex digits) halfway through the range [low, high) of `_ranges`: a range
+    file is sorted in two halves, each read from the file on its own (an Arrow stream, read
+    again in ~1/50 of the time its sort takes), so that a sort holds half the rows the split
+    made one file of (at 100,000 reports: ~120 MB less at the peaks of observations and
+    check_results, where sorting ranges of half the size needs twice the files and a split of
+    ~10 s more)."""
+    start = int(low, 16) << 8 if low else 0
+    end = int(high, 16) << 8 if high else 1 << 16
+    return format((start + end) // 2, "04x")
 
 
 def _split(
     con: duckdb.DuckDBPyConnection, union: str, ranges: Sequence[tuple[str | None, str | None]]
-) -> list[Path]:
+) -> list[tuple[Path, tuple[str | None, str | None]]]:
     """The rows of `union` split by range of report_id (a NULL id in the first range, where
     NULLS FIRST puts it), one file per range in the connection's spill folder (empty ranges
     have none), each an Arrow IPC stream (lz4): unlike a Parquet writer (~4.5 MB each), an
-    open stream holds next to no memory, and a range is read once, whole."""
+    open stream holds next to no memory. Returns each file with its range."""
     spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
     spill.mkdir(parents=True, exist_ok=True)
     cuts = [high for _, high in ranges[:-1]]
@@ -192,7 +207,7 @@ def _split(
         for sink, writer in sinks.values():
             writer.close()
             sink.close()
-    return [paths[i] for i in sorted(sinks)]
+    return [(paths[i], ranges[i]) for i in sorted(sinks)]
 
 
 def sort_ranges(rows: int, size: int) -> list[tuple[str | None, str | None]]:

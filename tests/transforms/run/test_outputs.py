@@ -117,8 +117,9 @@ def expected(corpus):
 def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
     """write_sorted over several ranges, a query a range or split once into range files, writes
     the rows a single sort writes, a NULL report id first as NULLS FIRST puts it, and leaves no
-    range file behind."""
-    ids = [None, "ff01", "0a", "7f", "80", "0a", "c3", None, "7f"]
+    range file behind; a range file is sorted in two halves (ids on both sides of its middle,
+    and on it; an id not in hex falls in the last range)."""
+    ids = [None, "ff01", "0a", "7f", "80", "0a", "c3", None, "7f", "2000", "1fff", "e0", "zz"]
     source = tmp_path / "rows.parquet"
     pq.write_table(
         pa.table({"report_id": pa.array(ids, pa.string()), "n": range(len(ids))}), source
@@ -135,7 +136,10 @@ def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
         assert rows == len(ids)
         written[parts, split] = pq.read_table(target).to_pylist()
     assert written[4, True] == written[4, False] == written[1, False]
-    assert [r["n"] for r in written[4, True]] == [0, 7, 2, 5, 3, 8, 4, 6, 1]
+    by_id = sorted(range(len(ids)), key=lambda i: (ids[i] is not None, ids[i] or "", i))
+    assert [r["n"] for r in written[4, True]] == by_id
+    assert by_id[:4] == [0, 7, 2, 5]  # NULLs first, then "0a" twice in the order read
+    assert [tables._middle(*r) for r in tables._ranges(4)] == ["2000", "6000", "a000", "e000"]
     assert not list((tmp_path / "spill").glob("range-*"))
 
 
