@@ -48,7 +48,8 @@ WITHDRAWN = (
 NOT_PRIMARY = ("duplicate", "withdrawn")
 # checks spanning reports: recomputed for the bodies whose reports changed (`respanned`)
 SPAN_KINDS = ("cross_year", "conflict")
-RESPAN_KINDS = (*SPAN_KINDS, "body")  # "body": recomputed for every report in every run
+BODY_KIND = "body"  # recomputed for every report in every run (the bodies span the corpus)
+RESPAN_KINDS = (*SPAN_KINDS, BODY_KIND)
 _ROW_KEYS = ("report_id", "source_file", "status", "body", "report_year", "sha256")
 
 

@@ -43,7 +43,14 @@ from transforms.normalise.corrections import NO_CORRECTIONS, Written
 from transforms.quality.summary import CheckCounts
 from transforms.run import spool
 from transforms.run.corrections import stage_corrections
-from transforms.run.incremental import RESPAN_KINDS, SPAN_KINDS, Assembled, Previous, respanned
+from transforms.run.incremental import (
+    BODY_KIND,
+    RESPAN_KINDS,
+    SPAN_KINDS,
+    Assembled,
+    Previous,
+    respanned,
+)
 from transforms.run.spool import SOURCE, spool_schema
 from transforms.schemas import REPORT_READ
 from transforms.store import curated, tables
@@ -320,19 +327,16 @@ def _stage(con, table: str, members: list[Member], order: str, target: Path, run
     try:
         if members:
             union = "\nUNION ALL\n".join(m.sql for m in members)
+            order = f"{order}, _o, _f, _r"
             in_order = _count([m for m in members if m.ordered])
             unordered = _count([m for m in members if not m.ordered])
+            if unordered[0] <= tables.ROWS_PER_SORT:  # the published rows and a few new ones
+                rows = _merge(con, members, union, order, schema, target, run_id)
+                if rows is not None:
+                    return rows
             ranges = tables.sort_ranges(in_order[0] + unordered[0], in_order[1] + unordered[1])
-            return tables.write_sorted(
-                con,
-                union,
-                f"{order}, _o, _f, _r",
-                schema,
-                target,
-                run_id,
-                ranges,
-                split=unordered[0] > tables.ROWS_PER_SORT,
-            )
+            split = unordered[0] > tables.ROWS_PER_SORT
+            return tables.write_sorted(con, union, order, schema, target, run_id, ranges, split)
         empty = pa.Table.from_pandas(
             schemas.empty_frame(schema), schema=tables.stamped(schema, run_id), preserve_index=False
         )
@@ -350,11 +354,26 @@ def _stage(con, table: str, members: list[Member], order: str, target: Path, run
 
 class Member(NamedTuple):
     """One source of a table's rows: its SELECT, the files it reads, and whether their rows
-    are in report_id order (a published table) or in none (spool parts)."""
+    are in report_id order (a published table: then also the filter of its rows) or in none
+    (spool parts)."""
 
     sql: str
     paths: list[Path]
     ordered: bool
+    keep: str = "true"
+
+
+def _merge(con, members: list[Member], union: str, order: str, schema, target, run_id):
+    """`tables.write_merged` when the rows are one published file's and new ones: the
+    published rows are not sorted again. None when it does not apply."""
+    old = [m for m in members if m.ordered]
+    if len(old) != 1 or len(old[0].paths) != 1:
+        return None
+    new = [m.sql for m in members if not m.ordered] or [f"SELECT * FROM ({old[0].sql}) WHERE false"]
+    new_sql = "\nUNION ALL\n".join(new)
+    return tables.write_merged(
+        con, old[0].paths[0], old[0].keep, union, new_sql, order, schema, target, run_id
+    )
 
 
 def _count(members: list[Member]) -> tuple[int, int]:
@@ -376,7 +395,7 @@ def _old(previous: Previous, table: str, schema: pa.Schema, where: str) -> list[
         f"SELECT {tables.columns(schema)}, 0 AS _o, '' AS _f, file_row_number AS _r "
         f"FROM read_parquet({tables.parquet_list([path])}, file_row_number = true) WHERE {where}"
     )
-    return [Member(sql, [path], ordered=True)]
+    return [Member(sql, [path], ordered=True, keep=where)]
 
 
 def _new(spool_dir: Path, part: str, schema: pa.Schema, where: str = "true") -> list[Member]:
@@ -483,9 +502,17 @@ def stage_checks(
         f"(kind IN ({spanning}) AND report_id NOT IN (SELECT v FROM respan_ids)))"
     )
     ids = {"kept_ids": frozenset(kept), "respan_ids": respan}
+    tables.register_ids(con, "kept_ids", ids["kept_ids"])
+    ids["same_body_ids"] = _same_bodies(con, previous.path("check_results"), spool_dir)
+    same = (  # a body check that came out as published is kept, not replaced
+        f"kind = '{BODY_KIND}' AND value_set = 'printed' AND "
+        "report_id IN (SELECT v FROM same_body_ids)"
+    )
+    where = f"{where} OR ({same})"
     replaced = Kept(where, ids, len(assembled.fresh_ids | respan))
     replaced.register(con)
-    members = _old(previous, "check_results", schema, where) + _new(spool_dir, CHECKS, schema)
+    members = _old(previous, "check_results", schema, where)
+    members += _new(spool_dir, CHECKS, schema, f"({same}) IS NOT TRUE")
     order = ", ".join(
         f'"{k}" NULLS FIRST'
         for k in ("report_id", "value_set", "kind", "check_id", "breakdown", "locator", "message")
@@ -493,6 +520,32 @@ def stage_checks(
     target = curated.staging_path(curated_dir / "check_results.parquet")
     _stage(con, "check_results", members, order, target, run_id)
     return target, replaced
+
+
+def _same_bodies(con, published: Path | None, spool_dir: Path) -> frozenset[str]:
+    """The kept reports (the connection's `kept_ids`) whose body checks came out in this run
+    exactly as published: those rows are kept, not replaced. Without this, every run would
+    replace a row of every report, and check_results would be sorted whole again
+    (`tables.write_merged` sorts only the reports whose rows are replaced)."""
+    parts = _parts(spool_dir, CHECKS)
+    if published is None or not published.exists() or not parts:
+        return frozenset()
+    cols = tables.columns(schemas.CHECK_RESULTS)
+    body = f"kind = '{BODY_KIND}' AND value_set = 'printed'"
+    old = (
+        f"SELECT {cols} FROM read_parquet({tables.parquet_list([published])}) "
+        f"WHERE {body} AND report_id IN (SELECT v FROM kept_ids)"
+    )
+    new = f"SELECT {cols} FROM read_parquet({tables.parquet_list(parts)}) WHERE {body}"
+    changed = (
+        f"SELECT report_id FROM (({old}) EXCEPT ALL ({new})) UNION ALL "
+        f"SELECT report_id FROM (({new}) EXCEPT ALL ({old}))"
+    )
+    sql = (
+        f"SELECT DISTINCT report_id FROM ({old}) WHERE report_id NOT IN "
+        f"(SELECT report_id FROM ({changed}) WHERE report_id IS NOT NULL)"
+    )
+    return frozenset(r[0] for r in con.sql(sql).fetchall())
 
 
 def tallies(con, checks: Path, n_observations: int) -> Tallies:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,6 +39,8 @@ ROWS_PER_SORT = 400_000
 BYTES_PER_SORT = 32 * 2**20
 THREADS = 2
 BATCH_ROWS = 65_536  # rows per record batch streamed to the Parquet writer
+# rows of the reports a run re-read that `write_merged` sorts in memory (~30 MB of check_results)
+MERGE_ROWS = 50_000
 
 
 def connect(spill_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -97,7 +100,8 @@ def _write_readers(
     with pq.ParquetWriter(target, schema, compression="zstd", write_page_checksum=True) as writer:
         for reader in readers:
             for batch in reader:
-                table = pa.Table.from_batches([batch]).rename_columns(schema.names).cast(schema)
+                table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+                table = table.rename_columns(schema.names).cast(schema)
                 writer.write_table(table)
                 rows += table.num_rows
     curated.fsync(target)
@@ -155,6 +159,115 @@ def write_sorted(
     finally:
         for part, _ in parts:
             part.unlink(missing_ok=True)
+
+
+def write_merged(
+    con: duckdb.DuckDBPyConnection,
+    old: Path,
+    keep: str,
+    union: str,
+    new: str,
+    order: str,
+    schema: pa.Schema,
+    target: Path,
+    run_id: str | None,
+) -> int | None:
+    """What `write_sorted` writes of `union` (the rows of the published file `old` that `keep`
+    holds for, in `order` already as it was written, and the run's rows `new`), without
+    sorting the published rows: only the reports the run's rows name are sorted, their kept
+    and new rows together, and each is put in place between the others, which are read from
+    `old` in file order. One changed file among 10,000 reports: ~0.6 s a table where a sort
+    takes ~1.4 s. Returns None, having written nothing, when that sort would hold more than
+    MERGE_ROWS rows or a report id is NULL (the caller sorts)."""
+    touched = [r[0] for r in con.sql(f"SELECT DISTINCT report_id FROM ({new})").fetchall()]
+    source = f"read_parquet({parquet_list([old])}, file_row_number = true)"
+    nulls = con.execute(f"SELECT count(*) FROM {source} WHERE report_id IS NULL").fetchall()[0][0]
+    if None in touched or nulls:
+        return None
+    register_ids(con, "touched_ids", touched)
+    mine = "report_id IN (SELECT v FROM touched_ids)"
+    setting = "preserve_insertion_order"
+    preserve = con.execute(f"SELECT current_setting('{setting}')").fetchall()[0][0]
+    try:
+        if (
+            con.execute(f"SELECT count(*) FROM ({union}) WHERE {mine}").fetchall()[0][0]
+            > MERGE_ROWS
+        ):
+            return None
+        dropped = con.sql(
+            f"SELECT file_row_number FROM {source} WHERE ({keep}) IS NOT TRUE OR {mine} "
+            "ORDER BY file_row_number"
+        ).fetchnumpy()["file_row_number"]
+        block = con.sql(
+            f"SELECT {columns(schema)} FROM ({union}) WHERE {mine} ORDER BY {order}"
+        ).to_arrow_table()
+        con.execute(f"SET {setting} = true")  # a scan gives the rows in the file's order
+        rows = con.sql(f"SELECT {columns(schema)}, file_row_number FROM {source}")
+        reader = rows.to_arrow_reader(BATCH_ROWS)
+        try:
+            pieces = _merged(reader, dropped, block)
+            return _write_readers([_rechunked(pieces, schema)], schema, target, run_id)
+        finally:
+            reader.close()  # the connection takes no other query while it is open
+    finally:
+        con.execute(f"SET {setting} = {str(preserve).lower()}")
+        con.unregister("touched_ids")
+
+
+def _merged(old: pa.RecordBatchReader, dropped, block: pa.Table) -> Iterator[pa.Table]:
+    """The rows `old` reads (with their `file_row_number`, which must count up from 0) but
+    those at the positions `dropped` (sorted), in file order, with each report's rows of
+    `block` (sorted, none of their ids kept in `old`) before the first kept row whose id is
+    above it."""
+    ids = block["report_id"].to_pylist()
+    starts = [i for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1]]
+    groups = list(zip(starts, [*starts[1:], len(ids)][: len(starts)], strict=True))
+    g, row = 0, 0
+    for batch in old:
+        if not batch.num_rows:
+            continue
+        numbers = batch.column("file_row_number")
+        if numbers[0].as_py() != row or numbers[-1].as_py() != row + batch.num_rows - 1:
+            raise RuntimeError("the published rows were not read in their order")
+        rows = pa.Table.from_batches([batch]).drop_columns(["file_row_number"])
+        lo, hi = np.searchsorted(dropped, [row, row + batch.num_rows])
+        if hi > lo:
+            mask = np.ones(batch.num_rows, dtype=bool)
+            mask[dropped[lo:hi] - row] = False
+            rows = rows.filter(mask)
+        row += batch.num_rows
+        last = rows["report_id"][-1].as_py() if rows.num_rows else None
+        if g == len(groups) or last is None or ids[groups[g][0]] > last:
+            yield rows  # no touched report before this batch's last row
+            continue
+        kept_ids = rows["report_id"].to_numpy(zero_copy_only=False)
+        start = 0
+        while g < len(groups):
+            at = int(np.searchsorted(kept_ids, ids[groups[g][0]]))
+            if at == len(kept_ids):  # above every id of this batch: a later one's
+                break
+            yield rows.slice(start, at - start)
+            yield block.slice(groups[g][0], groups[g][1] - groups[g][0])
+            start, g = at, g + 1
+        yield rows.slice(start)
+    for a, b in groups[g:]:
+        yield block.slice(a, b - a)
+
+
+def _rechunked(pieces: Iterable[pa.Table], schema: pa.Schema) -> Iterator[pa.Table]:
+    """`pieces` as tables of BATCH_ROWS rows (the last fewer), not copied: the writer makes a
+    row group of each, not one of each piece."""
+    held: list[pa.Table] = []
+    rows = 0
+    for piece in pieces:
+        held.append(piece.rename_columns(schema.names).cast(schema))
+        rows += piece.num_rows
+        while rows >= BATCH_ROWS:
+            table = pa.concat_tables(held)
+            yield table.slice(0, BATCH_ROWS)
+            held, rows = [table.slice(BATCH_ROWS)], rows - BATCH_ROWS
+    if rows:
+        yield pa.concat_tables(held)
 
 
 def _middle(low: str | None, high: str | None) -> str:

@@ -143,6 +143,60 @@ def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
     assert not list((tmp_path / "spill").glob("range-*"))
 
 
+def _merge_case(tmp_path, old_ids):
+    """A published file of `old_ids` (in order) and the run's rows, as `_stage` unites them."""
+    old = tmp_path / "old.parquet"
+    ks = [1, 2, 1, 1, 2, 3, 1, 1, 1, 1, 2, 1][: len(old_ids)]
+    pq.write_table(pa.table({"report_id": pa.array(old_ids, pa.string()), "k": ks}), old)
+    new = tmp_path / "new.parquet"  # touched: before all, inside a kept report, between, after
+    new_ids = ["05", "00", "10", "06", "0c", "05", "0a"]
+    pq.write_table(pa.table({"report_id": new_ids, "k": [4, 1, 1, 1, 1, 2, 1]}), new)
+    keep = "(report_id = '09' OR (report_id = '05' AND k = 2)) IS NOT TRUE"  # removed; re-done
+    old_sql = (
+        f"SELECT report_id, k, 0 AS _o, '' AS _f, file_row_number AS _r "
+        f"FROM read_parquet('{old}', file_row_number = true) WHERE {keep}"
+    )
+    new_sql = (
+        f"SELECT report_id, k, 1 AS _o, filename AS _f, file_row_number AS _r "
+        f"FROM read_parquet('{new}', filename = true, file_row_number = true)"
+    )
+    return old, keep, f"{old_sql}\nUNION ALL\n{new_sql}", new_sql
+
+
+def test_a_merge_into_the_published_rows_gives_the_one_sort(tmp_path, monkeypatch):
+    """write_merged reads the published rows in their order (in batches of 4 here), drops
+    those not kept, and puts each touched report's rows in place (sorted with its kept rows
+    when it has some), as a sort of everything writes; the connection's setting is left as
+    it was. A NULL report id, or more touched rows than MERGE_ROWS: None, nothing written."""
+    monkeypatch.setattr(tables, "BATCH_ROWS", 4)
+    ids = ["01", "01", "03", "05", "05", "05", "07", "09", "0b", "0d", "0d", "0f"]
+    old, keep, union, new_sql = _merge_case(tmp_path, ids)
+    schema = pa.schema([("report_id", pa.string()), ("k", pa.int64())])
+    order = '"report_id" NULLS FIRST, "k" NULLS FIRST, _o, _f, _r'
+    con = tables.connect(tmp_path / "spill")
+    merged, one_sort = tmp_path / "merged.parquet", tmp_path / "sorted.parquet"
+    rows = tables.write_merged(con, old, keep, union, new_sql, order, schema, merged, None)
+    tables.write_sorted(con, union, order, schema, one_sort, None, [(None, None)], False)
+    got = pq.read_table(merged).to_pylist()
+    assert rows == len(got) == 17 and got == pq.read_table(one_sort).to_pylist()
+    assert [(r["report_id"], r["k"]) for r in got[4:8]] == [
+        ("05", 1),
+        ("05", 2),
+        ("05", 3),
+        ("05", 4),
+    ]
+    assert pq.ParquetFile(merged).metadata.num_row_groups == 5  # batches of 4, not pieces
+    setting = "SELECT current_setting('preserve_insertion_order')"
+    assert con.execute(setting).fetchall()[0][0] is False
+    monkeypatch.setattr(tables, "MERGE_ROWS", 3)
+    target = tmp_path / "none.parquet"
+    assert tables.write_merged(con, old, keep, union, new_sql, order, schema, target, None) is None
+    monkeypatch.setattr(tables, "MERGE_ROWS", 100)
+    old, keep, union, new_sql = _merge_case(tmp_path, [None, *ids[1:]])
+    assert tables.write_merged(con, old, keep, union, new_sql, order, schema, target, None) is None
+    assert not target.exists()
+
+
 def test_key_ranges_cover_every_id_once_in_order():
     assert tables.key_ranges(10, 100) == [(None, None)]
     assert tables.sort_ranges(10, 1000) == [(None, None)]  # a small table is one sort
@@ -198,8 +252,10 @@ def test_a_streamed_run_gives_the_tables_of_the_in_memory_path(
 
 
 def test_an_incremental_run_equals_a_full_refresh_and_the_in_memory_path(
-    prefect_api, corpus, tmp_path
+    prefect_api, corpus, tmp_path, monkeypatch
 ):
+    """The incremental run writes its tables by merging its rows into the published ones
+    (`tables.write_merged`), keeping the body checks that came out as published."""
     raw = tmp_path / "raw"
     shutil.copytree(corpus, raw)
     curated, refreshed = tmp_path / "curated", tmp_path / "refreshed"
@@ -211,7 +267,24 @@ def test_an_incremental_run_equals_a_full_refresh_and_the_in_memory_path(
     synth[-1].unlink()
     added = (FIXTURES / "pingtan_2021_national_flat.txt").read_text(encoding="utf-8")
     (raw / "synth" / "added.txt").write_text(added + "\n（新增）\n", encoding="utf-8")
+    merged, same = {}, []
+    real_merge, real_same = tables.write_merged, outputs._same_bodies
+
+    def merge_spy(con, old, *args):
+        merged[old.name] = real_merge(con, old, *args)
+        return merged[old.name]
+
+    def same_spy(*args):
+        same.append(real_same(*args))
+        return same[-1]
+
+    monkeypatch.setattr(tables, "write_merged", merge_spy)
+    monkeypatch.setattr(outputs, "_same_bodies", same_spy)
     again = nianbao_pipeline(raw_dir=str(raw), curated_dir=str(curated))
+    monkeypatch.undo()
+    assert set(merged) == {f"{t}.parquet" for t in TABLES if t != "reports"}
+    assert all(rows > 0 for rows in merged.values()), merged
+    assert len(same) == 1 and len(same[0]) > 100  # all but the re-read reports' bodies
     assert (again.files_changed, again.files_removed, again.files_new) == (1, 1, 1)
     assert again.files_read == 2
     nianbao_pipeline(raw_dir=str(raw), curated_dir=str(refreshed), full_refresh=True)
