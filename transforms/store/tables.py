@@ -176,9 +176,10 @@ def write_merged(
     holds for, in `order` already as it was written, and the run's rows `new`), without
     sorting the published rows: only the reports the run's rows name are sorted, their kept
     and new rows together, and each is put in place between the others, which are read from
-    `old` in file order. One changed file among 10,000 reports: ~0.6 s a table where a sort
-    takes ~1.4 s. Returns None, having written nothing, when that sort would hold more than
-    MERGE_ROWS rows or a report id is NULL (the caller sorts)."""
+    `old` in file order. One changed file among 10,000 reports (medians of 5): observations
+    0.76 s against 1.34 s sorted, check_results 0.87 s against 1.81 s. Returns None, having
+    written nothing, when that sort would hold more than MERGE_ROWS rows or a report id is
+    NULL (the caller sorts)."""
     touched = [r[0] for r in con.sql(f"SELECT DISTINCT report_id FROM ({new})").fetchall()]
     source = f"read_parquet({parquet_list([old])}, file_row_number = true)"
     nulls = con.execute(f"SELECT count(*) FROM {source} WHERE report_id IS NULL").fetchall()[0][0]
