@@ -487,10 +487,10 @@ def stage_checks(
     curated_dir: Path,
     run_id,
 ) -> tuple[Path, Kept]:
-    """check_results staged: the reused reports' rows, but the bodies' (recomputed every run)
-    and the spanning checks' of the reports `respan` names (recomputed in this run), and this
-    run's rows (the spool's checks parts). Returns the staged file and the rows kept from the
-    published one."""
+    """check_results staged: the reused reports' rows, but the body checks (recomputed every
+    run; those that came out as published are kept: `_same_bodies`) and the spanning checks'
+    of the reports `respan` names (recomputed in this run), and this run's other rows (the
+    spool's checks parts). Returns the staged file and the rows kept from the published one."""
     reports = assembled.reports
     kept = set(reports.loc[reports["status"].isin(REPORT_READ), "report_id"]) - assembled.fresh_ids
     again = ", ".join("'" + k + "'" for k in RESPAN_KINDS)
@@ -537,13 +537,12 @@ def _same_bodies(con, published: Path | None, spool_dir: Path) -> frozenset[str]
         f"WHERE {body} AND report_id IN (SELECT v FROM kept_ids)"
     )
     new = f"SELECT {cols} FROM read_parquet({tables.parquet_list(parts)}) WHERE {body}"
-    changed = (
-        f"SELECT report_id FROM (({old}) EXCEPT ALL ({new})) UNION ALL "
-        f"SELECT report_id FROM (({new}) EXCEPT ALL ({old}))"
-    )
-    sql = (
-        f"SELECT DISTINCT report_id FROM ({old}) WHERE report_id NOT IN "
-        f"(SELECT report_id FROM ({changed}) WHERE report_id IS NOT NULL)"
+    sql = (  # each side read once
+        f"WITH old AS MATERIALIZED ({old}), new AS MATERIALIZED ({new}), changed AS "
+        "(SELECT report_id FROM (FROM old EXCEPT ALL FROM new) "
+        "UNION ALL SELECT report_id FROM (FROM new EXCEPT ALL FROM old)) "
+        "SELECT DISTINCT report_id FROM old WHERE report_id NOT IN "
+        "(SELECT report_id FROM changed WHERE report_id IS NOT NULL)"
     )
     return frozenset(r[0] for r in con.sql(sql).fetchall())
 

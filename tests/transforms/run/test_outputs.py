@@ -197,6 +197,34 @@ def test_a_merge_into_the_published_rows_gives_the_one_sort(tmp_path, monkeypatc
     assert not target.exists()
 
 
+def test_only_body_checks_that_came_out_as_published_are_kept(tmp_path):
+    """_same_bodies: a kept report whose body check is the same as published keeps it; one
+    whose check changed (its message), or has none in this run, has it replaced."""
+
+    def rows(ids, messages, kind="body"):
+        frame = {n: [None] * len(ids) for n in schemas.CHECK_RESULTS.names}
+        frame |= {
+            "report_id": ids,
+            "check_id": ["body_unresolved"] * len(ids),
+            "kind": [kind] * len(ids),
+        }
+        frame |= {"severity": ["warning"] * len(ids), "value_set": ["printed"] * len(ids)}
+        return pa.Table.from_pydict(frame | {"message": messages}, schema=schemas.CHECK_RESULTS)
+
+    published = tmp_path / "check_results.parquet"
+    pq.write_table(
+        pa.concat_tables([rows(["a", "b", "c"], ["x", "y", "z"]), rows(["d"], ["w"], "identity")]),
+        published,
+    )
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    pq.write_table(rows(["a", "b", "e"], ["x", "y2", "v"]), spool_dir / "~bodies.checks.parquet")
+    con = tables.connect(tmp_path / "spill")
+    tables.register_ids(con, "kept_ids", ["a", "b", "c", "d"])
+    assert outputs._same_bodies(con, published, spool_dir) == {"a"}
+    assert outputs._same_bodies(con, None, spool_dir) == frozenset()
+
+
 def test_key_ranges_cover_every_id_once_in_order():
     assert tables.key_ranges(10, 100) == [(None, None)]
     assert tables.sort_ranges(10, 1000) == [(None, None)]  # a small table is one sort
