@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import shutil
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -167,7 +168,8 @@ def test_a_merge_into_the_published_rows_gives_the_one_sort(tmp_path, monkeypatc
     """write_merged reads the published rows in their order (in batches of 4 here), drops
     those not kept, and puts each touched report's rows in place (sorted with its kept rows
     when it has some), as a sort of everything writes; the connection's setting is left as
-    it was. A NULL report id, or more touched rows than MERGE_ROWS: None, nothing written."""
+    it was. A NULL report id, more touched rows than MERGE_ROWS, or published rows that come
+    out of their order (OutOfOrder): None, nothing written (the caller sorts)."""
     monkeypatch.setattr(tables, "BATCH_ROWS", 4)
     ids = ["01", "01", "03", "05", "05", "05", "07", "09", "0b", "0d", "0d", "0f"]
     old, keep, union, new_sql = _merge_case(tmp_path, ids)
@@ -188,8 +190,22 @@ def test_a_merge_into_the_published_rows_gives_the_one_sort(tmp_path, monkeypatc
     assert pq.ParquetFile(merged).metadata.num_row_groups == 5  # batches of 4, not pieces
     setting = "SELECT current_setting('preserve_insertion_order')"
     assert con.execute(setting).fetchall()[0][0] is False
-    monkeypatch.setattr(tables, "MERGE_ROWS", 3)
+    shuffled = pq.read_table(old).append_column("file_row_number", pa.array(range(12)))
+    none = pa.table({"report_id": pa.array([], pa.string())})
+    with pytest.raises(tables.OutOfOrder):  # write_merged then leaves it to a sort
+        list(tables._merged(reversed(shuffled.to_batches(4)), np.array([], np.int64), none))
     target = tmp_path / "none.parquet"
+
+    def half_then_out_of_order(reader, dropped, block):
+        yield block
+        raise tables.OutOfOrder("as a reordered scan would")
+
+    monkeypatch.setattr(tables, "_merged", half_then_out_of_order)
+    assert tables.write_merged(con, old, keep, union, new_sql, order, schema, target, None) is None
+    assert not target.exists() and con.execute(setting).fetchall()[0][0] is False
+    monkeypatch.undo()
+    monkeypatch.setattr(tables, "BATCH_ROWS", 4)
+    monkeypatch.setattr(tables, "MERGE_ROWS", 3)
     assert tables.write_merged(con, old, keep, union, new_sql, order, schema, target, None) is None
     monkeypatch.setattr(tables, "MERGE_ROWS", 100)
     old, keep, union, new_sql = _merge_case(tmp_path, [None, *ids[1:]])
