@@ -12,7 +12,8 @@ come out in record batches and go straight to the Parquet writer.
 Order: every table is written in one canonical order (`ORDER BY` on its keys, NULLS FIRST, then
 a tie-breaker the caller supplies: where the row came from and its position there), the order
 `incremental.canonical` gives the same rows in memory, so a full refresh, an incremental run
-and the in-memory path give identical files.
+and the in-memory path give identical files. A published file is in that order already: a run
+that re-read a few reports merges their rows into it (`write_merged`) rather than sort it again.
 """
 
 from __future__ import annotations
