@@ -162,7 +162,7 @@ def parse_distributed(run: Run, todo, ws: outputs.Workspace) -> Held:
         parse_chunk.submit(chunk, run.raw, max_bytes, ws.dir, f"c{k:05d}-")
         for k, chunk in enumerate(chunks)
     ]
-    fresh, files_read = {}, _progress(len(paths))
+    fresh, files_read = spool.ReportRows(), _progress(len(paths))
     progress.info("reading files: 0/%d (on Dask, %d chunks)", len(paths), len(futures))
     for future in futures:
         fresh.update(future.result())

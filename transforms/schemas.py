@@ -607,6 +607,18 @@ def to_frame(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
     return pa.Table.from_pylist(rows, schema=schema).to_pandas()
 
 
+def to_frame_chunked(rows: Iterable[dict], schema: pa.Schema, chunk: int = 10_000) -> pd.DataFrame:
+    """`to_frame` of rows that come one at a time, at most `chunk` of them held as dicts."""
+    tables, held = [], []
+    for row in rows:
+        held.append(row)
+        if len(held) >= chunk:
+            tables.append(pa.Table.from_pylist(held, schema=schema))
+            held = []
+    tables.append(pa.Table.from_pylist(held, schema=schema))
+    return pa.concat_tables(tables).combine_chunks().to_pandas()
+
+
 def column_lists(frame: pd.DataFrame, names: Iterable[str]) -> list[list]:
     """The named columns as Python lists: a loop over a frame's string column (pyarrow-backed)
     costs ~2 µs a value when iterated, ~0.1 µs through `tolist`."""

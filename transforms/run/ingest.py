@@ -389,7 +389,9 @@ def _too_big(path: Path, raw_dir: Path, max_bytes: int, version: str) -> dict:
     return _row(path, raw_dir, sha, size, version) | {"status": "unreadable", "error": reason}
 
 
-def mark_duplicate(result: FileResult, first: dict) -> FileResult:
+def mark_duplicate(result: FileResult, first_source: str) -> FileResult:
+    """`result` as the duplicate of the file `first_source` (same content), which keeps the
+    values."""
     report = result.report
     path_hash = hashlib.sha256(report["source_file"].encode("utf-8")).hexdigest()[:8]
     return FileResult(
@@ -397,7 +399,7 @@ def mark_duplicate(result: FileResult, first: dict) -> FileResult:
             **report,
             "report_id": f"{report['report_id']}-dup-{path_hash}",
             "status": "duplicate",
-            "error": f"same content as {first['source_file']}; its values are kept there",
+            "error": f"same content as {first_source}; its values are kept there",
             "n_values": 0,
         },
         None,

@@ -38,7 +38,7 @@ from transforms.checks.semantic import evaluate_semantic
 from transforms.normalise.bodies import resolve_reports
 from transforms.run import outputs, spool
 from transforms.run.incremental import canonical, ingest_files
-from transforms.run.ingest import discover
+from transforms.run.ingest import discover, ingest_file, source_name
 from transforms.schemas import REPORT_READ
 from transforms.store import tables
 from transforms.store.curated import read_table
@@ -269,6 +269,43 @@ def test_the_corpus_is_read_in_batches_of_several_files(corpus):
     paths = discover(corpus)
     groups = spool.batches(paths, corpus, 2**30, corpus, workers=2)
     assert len(groups) < len(paths) and max(len(g.paths) for g in groups) > 1
+
+
+def test_the_parse_gives_back_each_files_reports_row_as_it_was_made(corpus, tmp_path):
+    """The rows held in Arrow (`spool.ReportRows`) read back as the dicts the workers made, in
+    any order, across batches and after `update`; a batch with a row missing is refused."""
+    paths = sorted((corpus / "synth").iterdir())[:12]
+    made = {
+        source_name(p, corpus): spool.read_batch(
+            spool.Batch((p,), corpus, 2**30, tmp_path, f"x{i}")
+        )[0]
+        for i, p in enumerate(paths)
+    }
+    first, second = spool.ReportRows(), spool.ReportRows()
+    names = list(made)
+    first.add(names[:5], [made[n] for n in names[:5]])
+    first.add(names[5:8], [made[n] for n in names[5:8]])
+    second.add(names[8:], [made[n] for n in names[8:]])
+    first.update(second)
+    assert len(first) == len(made) and list(first) == names
+    for name in [*names, *reversed(names)]:
+        assert first[name] == made[name], name
+    assert {k: first[k] for k in first} == made
+    with pytest.raises(ValueError, match="2 reports rows for 3 files"):
+        first.add(names[:3], [made[n] for n in names[:2]])
+
+
+def test_rows_made_into_a_frame_a_chunk_at_a_time_give_the_frame_of_all_at_once(corpus):
+    paths = sorted((corpus / "synth").iterdir())[:7]
+    rows = [r.report for r in (ingest_file(p, corpus, catalogue.default()) for p in paths)]
+    rows[3] = {**rows[3], "body": None, "report_year": None}
+    whole = schemas.to_frame(rows, schemas.REPORTS)
+    for chunk in (1, 2, 7, 100):
+        pd.testing.assert_frame_equal(
+            schemas.to_frame_chunked(iter(rows), schemas.REPORTS, chunk), whole
+        )
+    empty = schemas.to_frame_chunked(iter([]), schemas.REPORTS)
+    pd.testing.assert_frame_equal(empty, schemas.to_frame([], schemas.REPORTS))
 
 
 @pytest.mark.parametrize(
