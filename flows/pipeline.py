@@ -45,7 +45,9 @@ def _run(run: Run) -> RunSummary:
             tasks.progress.info("no changes: the published tables stand")
             reports, parquet = previous.reports, curated.published(run.curated)
             n_observations = curated.row_count(parquet["observations"])
-            found = outputs.tallies(ws.con, parquet["check_results"], n_observations)
+            found = outputs.tallies(  # the failed rows are those published: read above
+                ws.con, parquet["check_results"], n_observations, failed=before
+            )
             status, frames, stamp, replaced = "no_changes", {}, None, None
         else:
             if run.runner == "dask":  # submits its chunks as tasks itself

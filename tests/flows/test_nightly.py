@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -85,6 +86,7 @@ def week(prefect_api, tmp_path_factory):
                     for e, _ in inbox.mails[before[1] :]
                 ],
                 "tables": warehouse_tables(curated / "warehouse.duckdb"),
+                "findings": _findings_listed(curated, summary.run_id),
                 "alerts": _query(
                     curated,
                     "SELECT reason, sink, status, attempts, title "
@@ -133,11 +135,29 @@ def test_first_night_reads_everything_and_alerts_once_per_sink(week):
     assert first["mails"][0]["Subject"] == first["alerts"][0][4]
 
 
+def _findings_listed(curated, run_id: str) -> dict[str, list[str]]:
+    """The rows of the new and the standing findings on a run's quality page."""
+    page = (curated / "quality" / f"quality-{run_id}.html").read_text("utf-8")
+    listed = {}
+    for section in ("new", "standing"):  # absent when there are no findings at all
+        start = page.find(f'<section id="{section}">')
+        body = page[start : page.index("</section>", start)] if start >= 0 else ""
+        listed[section] = re.findall(r"<tr>.*?</tr>", body)[1:]  # the header row aside
+    return listed
+
+
 def test_an_unchanged_night_reads_nothing_sends_nothing_and_keeps_the_tables(week):
     first, second = week["nights"][:2]
     s = second["summary"]
     assert (s.status, s.files_read, s.files_new, s.files_changed) == ("no_changes", 0, 0, 0)
     assert s.checks_newly_failed == 0
+    assert (s.checks_run, s.checks_failed) == (
+        first["summary"].checks_run,
+        first["summary"].checks_failed,
+    )
+    # its quality page lists the published findings again, none of them new
+    assert any("national_appeals_review" in row for row in first["findings"]["new"])
+    assert second["findings"] == {"new": [], "standing": first["findings"]["new"]}
     assert second["posts"] == [] and second["mails"] == []
     assert second["tables"] == first["tables"]
 

@@ -547,9 +547,12 @@ def _same_bodies(con, published: Path | None, spool_dir: Path) -> frozenset[str]
     return frozenset(r[0] for r in con.sql(sql).fetchall())
 
 
-def tallies(con, checks: Path, n_observations: int) -> Tallies:
+def tallies(con, checks: Path, n_observations: int, failed: pd.DataFrame | None = None) -> Tallies:
+    """The counts and failed rows of a check_results file; `failed`: its failed rows when
+    they were read already (an unchanged run's `previous_failed`)."""
     counts = CheckCounts(*tables.check_counts(con, checks))
-    return Tallies(n_observations, counts, tables.failed_checks(con, checks))
+    failed = tables.failed_checks(con, checks) if failed is None else failed
+    return Tallies(n_observations, counts, failed)
 
 
 def previous_failed(con, previous: Previous) -> pd.DataFrame | None:
