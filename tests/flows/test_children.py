@@ -27,11 +27,13 @@ GONE_WITHIN = 10.0  # seconds: the issue's bound for every process of a killed r
 
 @pytest.fixture(scope="module")
 def slow_raw(tmp_path_factory) -> Path:
-    """Forty distinct PDFs (one report with a different byte after %%EOF each): some seconds of
-    parsing on two workers, so that a signal lands while the run reads files."""
+    """160 distinct PDFs (one report with a different byte after %%EOF each): seconds of parsing
+    on two workers, so that a signal lands while the run reads files (40 were read, and the
+    run done, before the signal once, on a loaded machine). The runs are stopped early: the
+    count costs only the files' writing."""
     raw = tmp_path_factory.mktemp("raw")
     pdf = (FIXTURES / "huaian_shi_2024.pdf").read_bytes()
-    for i in range(40):
+    for i in range(160):
         (raw / f"copy_{i:02d}.pdf").write_bytes(pdf + f"\n%{i}\n".encode())
     shutil.copy(SEED, raw / "seed.txt")
     return raw
@@ -90,6 +92,7 @@ def test_a_signal_stops_the_run_records_it_failed_and_ends_its_children(
     try:
         _wait_for(run, "reading files")
         children = _children_once_parsing(run)
+        assert run.poll() is None, "the run ended before the signal: make slow_raw slower"
         run.send_signal(signum)  # to the run alone, as `kill` or systemd's stop does
         code = run.wait(timeout=60)
         said = run.stderr.read()

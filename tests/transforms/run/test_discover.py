@@ -8,6 +8,7 @@ any ordinary account.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -39,6 +40,7 @@ from transforms.run.ingest import (
     shown_name,
     source_name,
 )
+from transforms.schemas import records
 
 SEED = paths.FIXTURES / "changchun_2012_jilin.txt"
 NOBODY = 65534
@@ -321,6 +323,34 @@ def test_the_plan_knows_which_files_read_are_kept_before_the_parse(raw):
     assert {status[s] for s in todo.first_reads - kept.fresh_sources} <= {"no_template"}
     duplicates = {s for s, st in status.items() if st == "duplicate"}
     assert duplicates and not duplicates & todo.first_reads
+
+
+def test_the_reused_rows_are_the_published_ones_read_back_in_any_order(raw, monkeypatch):
+    """`Plan.decided` makes a reused file's row from the previous reports when asked (a chunk
+    at a time): the published row under the file's present name, in and out of order; a file
+    refused unread is its own row."""
+    for i in range(6):
+        (raw / f"r{i}.txt").write_text(SEED.read_text() + "\n" * (i + 1))
+    cat = catalogue.default()
+    empty = incremental.Previous.empty()
+    first = incremental.plan(discover(raw), raw, empty, cat, 2**20)
+    fresh = {s: r.report for s, r in parse_files(first.to_read, raw).items()}
+    published = incremental.assemble_reports(first, fresh, raw, empty).reports
+    previous = dataclasses.replace(empty, reports=published)
+    (raw / "r3.txt").rename(raw / "renamed.txt")  # same content: reused under its new name
+    cap = 3 * SEED.stat().st_size
+    (raw / "big.txt").write_text(SEED.read_text() * 4)  # over the cap: refused unread
+    monkeypatch.setattr(incremental.Decided, "CHUNK", 2)
+    todo = incremental.plan(discover(raw), raw, previous, cat, cap)
+    rows = {r["source_file"]: r for r in records(published)}
+    rows["renamed.txt"] = {**rows.pop("r3.txt"), "source_file": "renamed.txt"}
+    assert set(todo.decided) == {*rows, "big.txt"} and len(todo.decided) == len(rows) + 1
+    assert todo.reused == set(rows) and not todo.to_read
+    for source in [*sorted(rows), *sorted(rows, reverse=True)]:
+        assert source in todo.decided
+        assert todo.decided[source].report == rows[source], source
+    assert todo.decided["big.txt"].report["status"] == "unreadable"
+    assert "r3.txt" not in todo.decided and todo.decided.get("r3.txt") is None
 
 
 def test_a_file_removed_between_the_scan_and_the_read_says_so(raw):
