@@ -246,9 +246,21 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_flow(args: argparse.Namespace, config: Path | None) -> int:
     """Run the flow; its summary printed and 0, or the exit code of how it ended."""
+    from flows import server
+
+    temporary = server.needed()  # started now: its start-up overlaps the imports below
+    try:
+        return _run_flow_on(args, config, temporary)
+    finally:
+        if temporary is not None:
+            temporary.stop()
+
+
+def _run_flow_on(args, config: Path | None, temporary) -> int:
     from prefect.exceptions import TerminationSignal
 
-    from flows.pipeline import nianbao_pipeline  # Prefect reads its settings on import
+    from flows.pipeline import nianbao_pipeline
+    from flows.server import api_of
     from transforms.run.lock import RunLocked
 
     flow = nianbao_pipeline
@@ -260,15 +272,16 @@ def _run_flow(args: argparse.Namespace, config: Path | None) -> int:
         flow = with_dask(args.dask_address)
     previous = signal.signal(signal.SIGTERM, _stopped)  # Prefect re-sends it here, at the end
     try:
-        summary = flow(
-            raw_dir=str(args.raw),
-            curated_dir=str(args.curated),
-            full_refresh=args.full_refresh,
-            config_file=str(config) if config else None,
-            wait=args.wait,
-            runner=args.runner,
-            corrections_file=str(args.corrections) if args.corrections else None,
-        )
+        with api_of(temporary):
+            summary = flow(
+                raw_dir=str(args.raw),
+                curated_dir=str(args.curated),
+                full_refresh=args.full_refresh,
+                config_file=str(config) if config else None,
+                wait=args.wait,
+                runner=args.runner,
+                corrections_file=str(args.corrections) if args.corrections else None,
+            )
     except RunLocked as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return 3

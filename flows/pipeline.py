@@ -26,10 +26,11 @@ from transforms.run import corrections as run_corrections
 from transforms.run import history as runs
 from transforms.run import incremental, outputs
 from transforms.run.lock import run_lock
-from transforms.store import curated, remote
+from transforms.store import curated, remote, tables
 
 
 def _run(run: Run) -> RunSummary:
+    tables.lean_arrow_memory()
     if leftovers := curated.clear_leftovers(run.curated):
         tasks.progress.info("removed %d files left by an interrupted run", len(leftovers))
     if run.publish_to:
