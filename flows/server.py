@@ -17,6 +17,7 @@ the watchdog (`transforms.run.reaper`) stops it.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import socket
 import subprocess
@@ -61,13 +62,11 @@ class TemporaryServer:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> None:
-        import prefect  # already imported by the caller: where its package lies
-
         self.port = _free_port()
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "uvicorn",
-                "--app-dir", str(Path(prefect.__file__).parent.parent),
+                "--app-dir", _site_packages(),
                 "--factory", APP,
                 "--host", "127.0.0.1", "--port", str(self.port),
                 "--log-level", "error", "--lifespan", "on",
@@ -112,6 +111,13 @@ class TemporaryServer:
             process.wait()
 
 
+def _site_packages() -> str:
+    """The folder Prefect is installed in, found without importing it."""
+    spec = importlib.util.find_spec("prefect")
+    assert spec is not None and spec.origin, "Prefect is not installed"
+    return str(Path(spec.origin).parent.parent)
+
+
 def _healthy(api_url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
@@ -122,14 +128,20 @@ def _healthy(api_url: str) -> bool:
 
 def needed() -> TemporaryServer | None:
     """A temporary server, started, when Prefect would start one itself (no API URL, ephemeral
-    mode allowed); None when Prefect is to use the configured API, or refuse."""
+    mode allowed); None when Prefect is to use the configured API, or refuse. With no
+    PREFECT_API_URL in the environment it is started before Prefect is imported (1-2 s), and
+    stopped again should Prefect's settings (a profile) name an API or forbid the mode."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    server = TemporaryServer(timeout=0)
+    server.start()
     from prefect.settings import get_current_settings
 
     settings = get_current_settings()
     if settings.api.url or not settings.server.ephemeral.enabled:
+        server.stop()
         return None
-    server = TemporaryServer(settings.server.ephemeral.startup_timeout_seconds)
-    server.start()
+    server.timeout = settings.server.ephemeral.startup_timeout_seconds
     return server
 
 

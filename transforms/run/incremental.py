@@ -158,8 +158,8 @@ def plan(
     }
     to_read, decided, contents = [], Decided(previous.reports), []
     new = changed = 0
-    for path in paths:
-        source = _source(path, raw_dir)
+    sources = [_source(p, raw_dir) for p in paths]
+    for path, source in zip(paths, sources, strict=True):
         sha = _digest_or_none(path, raw_dir, max_bytes)
         hit = reusable.get((sha, file_format(path)))
         reason = None
@@ -175,7 +175,7 @@ def plan(
         changed += source in before and (
             before[source] != sha or (reason is not None and outcome[source] != reason)
         )
-    now = {_source(p, raw_dir) for p in paths}
+    now = set(sources)
     removed = sum(1 for s in before if s not in now)
     return Plan(
         paths, tuple(to_read), decided, frozenset(decided.reused), new, changed, removed,
