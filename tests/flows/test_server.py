@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.request
 
+import psutil
 import pytest
 
 from flows import server
@@ -59,8 +60,21 @@ def test_a_run_uses_the_server_it_started_without_holding_its_code(tmp_path):
     assert seen["server_code"] == [], "the run's process imported Prefect's server code"
 
 
-def test_no_server_is_started_when_an_api_is_configured(prefect_api):
+def _servers() -> set[int]:
+    return {
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if "uvicorn" in " ".join(p.cmdline())
+    }
+
+
+def test_no_server_is_kept_when_a_setting_names_an_api(prefect_api):
+    """The API is in Prefect's settings, not the environment (as a profile would set it): the
+    server started before Prefect's settings were read is stopped again."""
+    assert "PREFECT_API_URL" not in os.environ
+    before = _servers()  # the test harness's own server
     assert server.needed() is None
+    assert _servers() == before, "the server started for nothing was left running"
 
 
 def test_a_port_taken_meanwhile_starts_the_server_on_another(monkeypatch):
