@@ -47,7 +47,7 @@ finally:
 """
 
 
-def test_a_run_uses_the_server_it_started_without_holding_its_code(tmp_path):
+def test_a_run_uses_the_server_it_started_without_holding_its_code():
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     done = subprocess.run(
         [sys.executable, "-c", A_RUN],
