@@ -1,4 +1,5 @@
-"""Real servers on 127.0.0.1 for the alert tests: a webhook (HTTP) and a mail server (SMTP)."""
+"""Real servers on 127.0.0.1 for the alert tests: a webhook (HTTP) and a mail server (SMTP); and
+Prefect's temporary servers found among a process's descendants."""
 
 from __future__ import annotations
 
@@ -7,7 +8,21 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import psutil
 from aiosmtpd.controller import Controller
+
+
+def prefect_servers(pid: int) -> list[psutil.Process]:
+    """The uvicorn processes (Prefect's temporary servers) below process `pid`. A process gone
+    meanwhile, or a zombie another test left (it has no command line), is none."""
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if "uvicorn" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            pass
+    return found
 
 
 def closed_port() -> int:

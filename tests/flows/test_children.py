@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from tests.conftest import FIXTURES, SEED
+from tests.servers import prefect_servers
 from transforms.run import reaper
 from transforms.store import curated
 
@@ -134,7 +135,7 @@ def test_kill_9_of_the_run_alone_stops_its_temporary_prefect_server(slow_raw, tm
     run = _start(slow_raw, tmp_path / "curated", env)
     try:
         _wait_for(run, "reading files", timeout=180)
-        servers = [p for p in _tree(run.pid) if "uvicorn" in " ".join(p.cmdline())]
+        servers = prefect_servers(run.pid)
         assert servers, "no temporary Prefect server among the run's processes"
         children = _children_once_parsing(run)
         run.kill()

@@ -13,10 +13,10 @@ import subprocess
 import sys
 import urllib.request
 
-import psutil
 import pytest
 
 from flows import server
+from tests.servers import prefect_servers
 
 A_RUN = """
 import json, sys, urllib.request
@@ -60,25 +60,13 @@ def test_a_run_uses_the_server_it_started_without_holding_its_code():
     assert seen["server_code"] == [], "the run's process imported Prefect's server code"
 
 
-def _servers() -> set[int]:
-    """This process's uvicorn children (a zombie left by another test has no command line)."""
-    found = set()
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "uvicorn" in " ".join(child.cmdline()):
-                found.add(child.pid)
-        except psutil.Error:
-            pass
-    return found
-
-
 def test_no_server_is_kept_when_a_setting_names_an_api(prefect_api):
     """The API is in Prefect's settings, not the environment (as a profile would set it): the
     server started before Prefect's settings were read is stopped again."""
     assert "PREFECT_API_URL" not in os.environ
-    before = _servers()  # the test harness's own server
+    before = prefect_servers(os.getpid())  # the test harness's own server
     assert server.needed() is None
-    assert _servers() == before, "the server started for nothing was left running"
+    assert prefect_servers(os.getpid()) == before, "the server started for nothing was left running"
 
 
 def test_a_port_taken_meanwhile_starts_the_server_on_another(monkeypatch):
