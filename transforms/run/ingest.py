@@ -136,7 +136,7 @@ def source_name(path: Path, raw_dir: Path) -> str:
     shown by `shown_name`. (`path.relative_to` only where `raw_dir` is not a prefix of its parts,
     to raise: it took 16 µs a call, 3.3 s of the scan of 100,000 files.)"""
     parts, prefix = path.parts, raw_dir.parts
-    if parts[: len(prefix)] != prefix or len(parts) == len(prefix):
+    if parts[: len(prefix)] != prefix:
         parts, prefix = path.relative_to(raw_dir).parts, ()
     return "/".join(shown_name(part) for part in parts[len(prefix) :])
 
