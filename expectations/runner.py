@@ -188,21 +188,54 @@ def _describe_report(row: pd.Series) -> str:
     return f"{row['source_file']}"
 
 
-def _per_report_rows(spec: SuiteSpec, report_ids: list, take, unexpected: dict) -> list[dict]:
-    """One row per expectation per report (`report_ids`: the batch's, row by row). Only the
-    offending rows are looked at one by one (they are few; the batch may have millions), each
-    of them once: `take(positions)` gives them as a frame with the columns messages name."""
+def _per_report_table(spec: SuiteSpec, report_ids: list, take, unexpected: dict) -> pa.Table:
+    """One row per expectation per report (`report_ids`: the batch's, row by row), column by
+    column: a report with no offending row gets the expectation's "Holds." row without a row
+    of its own being made (10,000 reports x 6 expectations as dicts: ~0.15 s a batch of
+    observations). Only the offending rows are looked at one by one (they are few; the batch
+    may have millions), each of them once: `take(positions)` gives them as a frame with the
+    columns messages name."""
     describe = _describe_cell if spec.frame == "observations" else _describe_report
     every_report = list(dict.fromkeys(report_ids))
+    at = {report: i for i, report in enumerate(every_report)}
     offending = sorted(set().union(*(unexpected[e.check_id] for e in spec.expectations)))
     bad_rows = dict(zip(offending, _records(take(offending)), strict=True))
-    rows = []
+    parts = []
     for e in spec.expectations:
         bad_by_report = defaultdict(list)
         for pos in sorted(unexpected[e.check_id]):
             bad_by_report[report_ids[pos]].append(bad_rows[pos])
-        rows += [_report_row(e, r, bad_by_report[r], describe) for r in every_report]
-    return rows
+        parts.append(_expectation_table(e, every_report, at, bad_by_report, describe))
+    return pa.concat_tables(parts) if parts else CHECKS.empty_table()
+
+
+def _expectation_table(
+    e: ExpectationSpec, reports: list, at: dict, bad_by_report: dict, describe
+) -> pa.Table:
+    """`_report_row` for each of `reports`, as a table: the constant columns made at once."""
+    n = len(reports)
+    passed, actual = [True] * n, [0.0] * n
+    message, locator = [_report_row(e, "", [], describe)["message"]] * n, [None] * n
+    for report, bad in bad_by_report.items():
+        row, i = _report_row(e, report, bad, describe), at[report]
+        passed[i], actual[i], message[i], locator[i] = (
+            row["passed"], row["actual"], row["message"], row["locator"]
+        )  # fmt: skip
+    string = pa.string()
+    columns = {
+        "report_id": pa.array(reports, string),
+        "check_id": pa.array([e.check_id] * n, string),
+        "breakdown": pa.nulls(n, string),
+        "kind": pa.array([e.kind] * n, string),
+        "severity": pa.array([e.severity] * n, string),
+        "passed": pa.array(passed, pa.bool_()),
+        "expected": pa.array([0.0] * n, pa.float64()),
+        "actual": pa.array(actual, pa.float64()),
+        "message": pa.array(message, string),
+        "locator": pa.array(locator, string),
+        "value_set": pa.array([PRINTED] * n, string),
+    }
+    return pa.table(columns, schema=CHECKS)
 
 
 def _taker(table: pa.Table):
@@ -328,8 +361,7 @@ class Validator:
             if offset:
                 raise ValueError(f"{spec.frame} rows are checked per report: the whole batch")
             report_ids = table["report_id"].to_pylist()
-            rows = _per_report_rows(spec, report_ids, _taker(table), unexpected)
-            parts.append(pa.Table.from_pylist(rows, schema=CHECKS))
+            parts.append(_per_report_table(spec, report_ids, _taker(table), unexpected))
         return pa.concat_tables(parts) if parts else CHECKS.empty_table()
 
     def finish(self) -> None:
