@@ -33,10 +33,15 @@ from transforms.checks.identities import fmt_number
 from transforms.extract.readers import Document
 from transforms.schemas import READ_STATUSES, named_rows
 
+_UNITS = ("人次", "场次", "万元", "件", "条", "个", "场", "份", "次", "篇", "项", "册", "元", "家")
 _CLAIM = re.compile(
     r"(?P<pre>约|近|超过|超|逾|多达|将近)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<mult>万|亿)?\s*(?P<post>余|多)?\s*"
-    r"(?P<unit>人次|场次|万元|件|条|个|场|份|次|篇|项|册|元|家)(?P<tail>左右)?"
+    rf"(?P<unit>{'|'.join(_UNITS)})(?P<tail>左右)?"
 )
+# What every claim holds: a digit, then digits, spaces, 万/亿, 余/多, then a unit. Most sentences
+# (dates, article numbers) hold none, and this pattern, starting with a digit, finds that in one
+# fast scan, where _CLAIM (its optional 约/近… first) is tried at every character.
+_MAYBE_CLAIM = re.compile(rf"\d[\d.\s万亿余多]*[{''.join(sorted({u[0] for u in _UNITS}))}]")
 _PERCENT = re.compile(
     r"^\s*[，,、]?\s*(?P<approx>约)?\s*占(?:比)?[^\d%，。；]{0,12}?(?P<pct>\d+(?:\.\d+)?)\s*%"
 )
@@ -81,14 +86,27 @@ def _sentences(text: str):
         start = end
 
 
+class _Compiled(dict):
+    """A catalogue pattern (text) → its compiled regex, compiled once per process: `re.search`
+    with the text looks it up in re's cache each call, a claim tries a dozen patterns."""
+
+    def __missing__(self, text: str) -> re.Pattern:
+        compiled = self[text] = re.compile(text)
+        return compiled
+
+
+_COMPILED = _Compiled()
+
+
 def _match(patterns, sentence_before: str, after: str) -> NarrativePattern | None:
     clause = _CLAUSE_START.split(sentence_before)[-1]
+    compiled = _COMPILED
     for p in patterns:
-        if p.sentence and not re.search(p.sentence, sentence_before):
+        if p.sentence and not compiled[p.sentence].search(sentence_before):
             continue
-        if p.before and not re.search(p.before, clause):
+        if p.before and not compiled[p.before].search(clause):
             continue
-        if p.after and not re.match(p.after, after):
+        if p.after and not compiled[p.after].match(after):
             continue
         if p.before or p.after:
             return p
@@ -123,7 +141,8 @@ def extract_claims(
     any_phrase = re.compile("|".join(f"(?:{p.phrase})" for p in phrases)) if phrases else None
     claims, said = [], []
     for start, sentence in _sentences(prose.text):
-        claims += [_claim(m, sentence, start, patterns) for m in _CLAIM.finditer(sentence)]
+        if _MAYBE_CLAIM.search(sentence):
+            claims += [_claim(m, sentence, start, patterns) for m in _CLAIM.finditer(sentence)]
         if any_phrase is None or not any_phrase.search(sentence):
             continue
         said += [
