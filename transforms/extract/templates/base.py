@@ -51,10 +51,15 @@ class ParsedTable:
 def printed_cells(row) -> list:
     """The cells of a grid row once each: the slots of one merged cell share a locator."""
     out: list = []
+    last = _NOTHING  # the locator of the last cell kept
     for cell in row:
-        if not out or out[-1].locator != cell.locator:
+        if last is _NOTHING or cell.locator != last:
             out.append(cell)
+            last = cell.locator
     return out
+
+
+_NOTHING = object()
 
 
 def each_table(

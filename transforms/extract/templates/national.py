@@ -145,11 +145,11 @@ def _labels(cells: list[TableCell]) -> tuple[str, str]:
     return (distinct[-2] if len(distinct) > 1 else ""), distinct[-1]
 
 
-def _request_cells(rows, section: str) -> list[RawCell]:
+def _request_cells(rows, keys: list[list[str]], section: str) -> list[RawCell]:
     out, inside = [], False
-    for _, row in rows:
-        keys = " ".join(_key(c) for c in row)
-        inside = inside or _REQUESTS_START in keys
+    for (_, row), row_keys in zip(rows, keys, strict=True):
+        keys_joined = " ".join(row_keys)
+        inside = inside or _REQUESTS_START in keys_joined
         if not inside or len(row) < 8 or not _value_like(row[-7:]):
             continue
         group, label = _labels(row[:-7])
@@ -167,16 +167,20 @@ def _request_cells(rows, section: str) -> list[RawCell]:
                 )
                 for header, cell in zip(REQUEST_COLUMNS, row[-7:], strict=True)
             ]
-        if _REQUESTS_END in keys:
+        if _REQUESTS_END in keys_joined:
             break
     return out
 
 
-def _appeal_tables(rows) -> set[str]:
+def _appeal_tables(rows, keys: list[list[str]]) -> set[str]:
     """The tables holding table 四: those with 行政复议 in them, and a PDF page's first table
     when the previous page ended with one of those (table 四 cut by the page break, its data
     row printed on the next page)."""
-    tables = {loc for loc, row in rows if any(_APPEALS in _key(c) for c in row)}
+    tables = {
+        loc
+        for (loc, _), row_keys in zip(rows, keys, strict=True)
+        if any(_APPEALS in k for k in row_keys)
+    }
     order = list(dict.fromkeys(loc for loc, _ in rows))
     return tables | {
         after
@@ -185,8 +189,8 @@ def _appeal_tables(rows) -> set[str]:
     }
 
 
-def _appeal_cells(rows, section: str, catalogue: Catalogue) -> list[RawCell]:
-    tables = _appeal_tables(rows)
+def _appeal_cells(rows, keys, section: str, catalogue: Catalogue) -> list[RawCell]:
+    tables = _appeal_tables(rows, keys)
     candidates = [
         row for loc, row in rows if loc in tables and len(row) >= 15 and _value_like(row[-15:])
     ]
@@ -200,17 +204,17 @@ def _appeal_cells(rows, section: str, catalogue: Catalogue) -> list[RawCell]:
     ]  # fmt: skip
 
 
-def _proactive_cells(rows, section: str, catalogue: Catalogue) -> list[RawCell]:
+def _proactive_cells(rows, keys, section: str, catalogue: Catalogue) -> list[RawCell]:
     out, caption, measures = [], "", []
-    for _, row in rows:
+    for (_, row), row_keys in zip(rows, keys, strict=True):
         if not row:
             continue
         first = row[0].text.strip()
-        if _PROACTIVE_CAPTION in _key(row[0]):
+        if _PROACTIVE_CAPTION in row_keys[0]:
             caption, measures = first, []
         elif not caption:
             continue
-        elif any(stop in _key(c) for c in row for stop in _PROACTIVE_STOPS):
+        elif any(stop in k for k in row_keys for stop in _PROACTIVE_STOPS):
             break  # table 三 begins
         elif normalise_label(first) == "信息内容":
             measures = [c.text.strip() for c in row[1:]]
@@ -250,13 +254,19 @@ def layout(cells: list[RawCell], catalogue: Catalogue) -> str:
 def parse(document: Document, catalogue: Catalogue) -> ParsedTable:
     """Every value cell of tables 二, 三 and 四 with its labels as printed."""
     rows = _rows(document)
+    keys = [[_key(c) for c in row] for _, row in rows]  # each table's pass looks at them all
     cells, errors = each_table(
         (
-            ("table 二", lambda: _proactive_cells(rows, "二、主动公开政府信息情况", catalogue)),
-            ("table 三", lambda: _request_cells(rows, "三、收到和处理政府信息公开申请情况")),
+            (
+                "table 二",
+                lambda: _proactive_cells(rows, keys, "二、主动公开政府信息情况", catalogue),
+            ),
+            ("table 三", lambda: _request_cells(rows, keys, "三、收到和处理政府信息公开申请情况")),
             (
                 "table 四",
-                lambda: _appeal_cells(rows, "四、政府信息公开行政复议、行政诉讼情况", catalogue),
+                lambda: _appeal_cells(
+                    rows, keys, "四、政府信息公开行政复议、行政诉讼情况", catalogue
+                ),
             ),
         )
     )
