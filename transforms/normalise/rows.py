@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 import pyarrow as pa
@@ -119,6 +120,8 @@ def observations_frame(rows: Iterable[tuple]) -> pd.DataFrame:
 _EXACT_LIMIT = Decimal(10) ** (schemas.EXACT.precision - schemas.EXACT.scale)
 
 
+# Memoised: a Decimal is immutable, and most printed numbers ("0", "1", "12") recur in every report.
+@lru_cache(maxsize=1 << 16)
 def _exact(digits: str | None) -> Decimal | None:
     """The printed number as a Decimal for `value_exact`; None past what DECIMAL(38,6) holds
     (such a number is a semantic_plausible_value finding anyway), never rounded to fit."""
