@@ -309,12 +309,17 @@ def _span(cell: lxml.html.HtmlElement, name: str) -> int | None:
 def _size(cell: lxml.html.HtmlElement, rows_left: int) -> tuple[int, int]:
     """(rows, cols) the cell covers; rowspan="0" runs to the end of the table, a rowspan past
     the last row stops there, a colspan is 1 to 1000."""
+    if cell.get("rowspan") is None and cell.get("colspan") is None:
+        return 1, 1  # most cells
     rowspan, colspan = _span(cell, "rowspan"), _span(cell, "colspan")
     rows = 1 if rowspan is None else min(rowspan, rows_left) if rowspan else rows_left
     return rows, min(max(colspan or 1, 1), _MAX_SPAN)
 
 
 def _place(slots: dict, r: int, c: int, size: tuple[int, int], cell: TableCell) -> None:
+    if size == (1, 1):
+        slots[(r, c)] = cell
+        return
     for dr in range(size[0]):
         for dc in range(size[1]):
             slots[(r + dr, c + dc)] = cell
