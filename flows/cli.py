@@ -249,11 +249,23 @@ def _run_flow(args: argparse.Namespace, config: Path | None) -> int:
     from flows import server
 
     temporary = server.needed()  # started now: its start-up overlaps the imports below
+    if _first_run(str(args.curated)):
+        from expectations.preload import preload
+
+        preload()  # a first run reads every file: GE's import overlaps the start-up too
     try:
         return _run_flow_on(args, config, temporary)
     finally:
         if temporary is not None:
             temporary.stop()
+
+
+def _first_run(curated: str) -> bool:
+    """Whether nothing was ever published in the curated folder (a local one)."""
+    from transforms.store import remote
+    from transforms.store.curated import MANIFEST
+
+    return not remote.is_remote(curated) and not (Path(curated) / MANIFEST).exists()
 
 
 def _run_flow_on(args, config: Path | None, temporary) -> int:

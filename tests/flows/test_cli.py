@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.cli import main
+from flows.cli import _first_run, main
 from tests.conftest import SEED
 
 NIANBAO = Path(sys.executable).parent / "nianbao"
@@ -66,3 +66,15 @@ def test_console_script_runs_the_flow_and_prints_a_summary(prefect_api, tmp_path
     con = duckdb.connect(str(tmp_path / "curated" / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM observations").fetchone() == (55,)
     con.close()
+
+
+def test_only_a_first_run_imports_great_expectations_at_start_up(tmp_path):
+    """GE's import starts with the run when nothing was published yet (every file will be
+    read); a folder with a manifest may need no GE at all (an unchanged re-run), nor may a
+    remote one be looked into before the flow fetches its state."""
+    assert _first_run(str(tmp_path / "new"))
+    published = tmp_path / "published"
+    published.mkdir()
+    (published / "manifest.json").write_text("{}", encoding="utf-8")
+    assert not _first_run(str(published))
+    assert not _first_run("s3://bucket/nianbao")
