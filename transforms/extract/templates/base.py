@@ -24,9 +24,17 @@ def next_page(before: str, after: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
+_FILL = object.__setattr__  # a frozen instance's dict, set once by its __init__
+
+
+@dataclass(frozen=True, init=False)
 class RawCell:
-    """One printed value cell with the labels that identify it, as printed."""
+    """One printed value cell with the labels that identify it, as printed.
+
+    `__init__` is written out: a parse makes a RawCell per printed cell (some 90 per report),
+    and the frozen dataclass's generated one sets each of the eleven fields with its own
+    `object.__setattr__` call, about twice the cost of filling the instance dict at once.
+    Equality, hashing, `replace` and the frozen fields are the dataclass's as before."""
 
     section: str  # e.g. "一、基本情况"
     group: str  # the row group ("人员配置"), "" when the form has none
@@ -39,6 +47,38 @@ class RawCell:
     status: str | None = None  # set by a parser that already judged the cell (e.g. ambiguous)
     note: str = ""  # the parser's evidence for that judgement (e.g. candidate splits)
     ocr: OcrRead | None = None  # what OCR said, for a cell read from a scan (`TableCell.ocr`)
+
+    def __init__(  # the fields, in their order
+        self,
+        section: str,
+        group: str,
+        label: str,
+        column: str,
+        text: str,
+        locator: str,
+        table: str = "",
+        position: int | None = None,
+        status: str | None = None,
+        note: str = "",
+        ocr: OcrRead | None = None,
+    ) -> None:
+        _FILL(
+            self,
+            "__dict__",
+            {
+                "section": section,
+                "group": group,
+                "label": label,
+                "column": column,
+                "text": text,
+                "locator": locator,
+                "table": table,
+                "position": position,
+                "status": status,
+                "note": note,
+                "ocr": ocr,
+            },
+        )
 
 
 @dataclass(frozen=True)
