@@ -10,6 +10,7 @@ Pure functions; the template parsers decide what a unique split, several, or non
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -43,7 +44,13 @@ def _counts(chunks: Sequence[str], n: int) -> Iterator[tuple[int, ...]]:
 
 
 def _too_many(chunks: Sequence[str], n: int) -> bool:
-    """More than MAX_SPLITS raw splits (counted, not enumerated; stops once past the cap)."""
+    """More than MAX_SPLITS raw splits (counted, not enumerated; stops once past the cap).
+
+    Not counted where it cannot be: a split cuts n - len(chunks) of the gaps between a chunk's
+    digits, so there are at most comb(gaps, cuts) of them (a row of table 三: a few hundred)."""
+    gaps, cuts = sum(len(c) - 1 for c in chunks), n - len(chunks)
+    if cuts < 0 or math.comb(gaps, cuts) <= MAX_SPLITS:
+        return False
     memo: dict[tuple[str, int], int] = {}
     seen = 0
     for counts in _counts(chunks, n):
