@@ -32,7 +32,7 @@ from transforms.schemas import REPORT_READ, column_lists
 
 IMPLAUSIBLE = 1e10
 _TOWN = re.compile(r"(?:乡|镇|街道|街道办事处)(?:人民政府)?$")
-_HEADER_YEAR = r"((?:19|20)\d\d)\s*年"
+_HEADER_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 _SHOWN = 5  # offending cells named in a message
 
 
@@ -97,13 +97,24 @@ def _fee_rows(obs: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
     return out
 
 
+def _header_years(obs: pd.DataFrame) -> dict[str, list[tuple]]:
+    """report_id → (year named, column header, locator) of each cell whose header names a year,
+    in frame order. A report prints a few distinct headers: each is searched once."""
+    named: dict[str, str | None] = {}
+    out: dict[str, list[tuple]] = {}
+    columns = column_lists(obs, ["report_id", "column_as_printed", "locator"])
+    for report_id, header, at in zip(*columns, strict=True):
+        if header not in named:
+            found = _HEADER_YEAR.search(header) if isinstance(header, str) else None
+            named[header] = found.group(1) if found else None
+        if named[header] is not None:
+            out.setdefault(report_id, []).append((named[header], header, at))
+    return out
+
+
 def _year_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
     years = dict(zip(*column_lists(reports, ["report_id", "report_year"]), strict=True))
-    printed = obs.assign(
-        header_year=obs["column_as_printed"].str.extract(_HEADER_YEAR, expand=False)
-    )
-    printed = printed.dropna(subset=["header_year"])
-    cells_by_report = _by_report(printed, ["header_year", "column_as_printed", "locator"])
+    cells_by_report = _header_years(obs)
     out = []
     for report_id, cells in sorted(cells_by_report.items()):
         year = years.get(report_id)
@@ -120,8 +131,8 @@ def _year_rows(obs: pd.DataFrame, reports: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _implausible_rows(obs: pd.DataFrame) -> list[dict]:
-    huge = obs[obs["value"].ge(IMPLAUSIBLE).fillna(False).astype(bool)]
+def _implausible_rows(obs: pd.DataFrame, read: pd.Series) -> list[dict]:
+    huge = obs[read & obs["value"].ge(IMPLAUSIBLE).fillna(False).astype(bool)]
     out = []
     for report_id, cells in sorted(_by_report(huge, ["raw_value", "locator"]).items()):
         shown = "; ".join(f"{text!r} at {at}" for text, at in cells[:_SHOWN])
@@ -131,10 +142,10 @@ def _implausible_rows(obs: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _fraction_rows(obs: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
+def _fraction_rows(obs: pd.DataFrame, read: pd.Series, catalogue: Catalogue) -> list[dict]:
     count_units = {u.unit for u in catalogue.units} - catalogue.amount_units
-    counts = obs[obs["unit"].isin(count_units) & obs["value"].notna()]  # not unmapped cells
-    odd = counts[counts["value"].mod(1).ne(0)]
+    counts = read & obs["unit"].isin(count_units) & obs["value"].notna()  # not unmapped cells
+    odd = obs[counts & obs["value"].mod(1).ne(0)]
     out = []
     for report_id, cells in sorted(_by_report(odd, ["indicator", "raw_value", "locator"]).items()):
         shown = "; ".join(f"{code} {text!r} at {at}" for code, text, at in cells[:_SHOWN])
@@ -154,6 +165,6 @@ def evaluate_semantic(
         + _fee_rows(observations, catalogue)
         + _year_rows(observations, parsed)
     )
-    read = observations[observations["report_id"].isin(parsed["report_id"])]
-    rows += _implausible_rows(read) + _fraction_rows(read, catalogue)
+    read = observations["report_id"].isin(parsed["report_id"])  # a mask: no copy of the frame
+    rows += _implausible_rows(observations, read) + _fraction_rows(observations, read, catalogue)
     return evaluation_frame(rows)
