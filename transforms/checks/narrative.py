@@ -352,14 +352,15 @@ def _phrase_check(claim, values: dict, catalogue: Catalogue) -> dict:
     )
 
 
-def _parts_checks(claims: pd.DataFrame) -> list[dict]:
+def _parts_checks(claims: list[tuple]) -> list[dict]:
     """The parts listed after 其中 never add up to more than the total stated before."""
     totals: dict[tuple, tuple] = {}
-    for c in named_rows(claims):
+    for c in claims:
         totals.setdefault((c.report_id, c.claim_no), c)  # the first row of a claim, as iloc[0]
     groups: dict[tuple[str, float], list] = {}
-    for claim in named_rows(claims[claims["part_of"].notna()]):
-        groups.setdefault((claim.report_id, claim.part_of), []).append(claim)
+    for claim in claims:
+        if pd.notna(claim.part_of):
+            groups.setdefault((claim.report_id, claim.part_of), []).append(claim)
     rows = []
     for (report_id, total_no), group in sorted(groups.items(), key=lambda kv: kv[0]):
         total = totals[(report_id, total_no)]
@@ -394,7 +395,10 @@ def evaluate_narrative(
     values = _values(observations)
     patterns = {(p.pattern_id, " + ".join(p.target)): p for p in catalogue.narrative}
     rows = []
-    for claim in named_rows(claims[claims["pattern_id"].notna()]):
+    every = named_rows(claims)  # once: the passes below select from it in plain Python
+    for claim in every:
+        if pd.isna(claim.pattern_id):
+            continue
         if claim.kind == "phrase":
             rows.append(_phrase_check(claim, values, catalogue))
             continue
@@ -404,5 +408,5 @@ def evaluate_narrative(
         checkable = pd.notna(claim.percent) and not claim.percent_approximate
         if checkable and pattern.base and not claim.approximate:
             rows.append(_percent_check(claim, pattern, values))
-    rows += _parts_checks(claims)
+    rows += _parts_checks(every)
     return evaluation_frame(rows)
