@@ -99,16 +99,18 @@ def _fee_rows(obs: pd.DataFrame, catalogue: Catalogue) -> list[dict]:
 
 def _header_years(obs: pd.DataFrame) -> dict[str, list[tuple]]:
     """report_id → (year named, column header, locator) of each cell whose header names a year,
-    in frame order. A report prints a few distinct headers: each is searched once."""
-    named: dict[str, str | None] = {}
+    in frame order. A batch prints a few dozen distinct headers: each is searched once, and
+    only the cells under a header that names a year are read."""
+    headers = obs["column_as_printed"]
+    named = {}
+    for header in headers.unique().tolist():
+        found = _HEADER_YEAR.search(header) if isinstance(header, str) else None
+        if found:
+            named[header] = found.group(1)
+    dated = obs.loc[headers.isin(list(named)), ["report_id", "column_as_printed", "locator"]]
     out: dict[str, list[tuple]] = {}
-    columns = column_lists(obs, ["report_id", "column_as_printed", "locator"])
-    for report_id, header, at in zip(*columns, strict=True):
-        if header not in named:
-            found = _HEADER_YEAR.search(header) if isinstance(header, str) else None
-            named[header] = found.group(1) if found else None
-        if named[header] is not None:
-            out.setdefault(report_id, []).append((named[header], header, at))
+    for report_id, header, at in zip(*column_lists(dated, dated.columns), strict=True):
+        out.setdefault(report_id, []).append((named[header], header, at))
     return out
 
 
