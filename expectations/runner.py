@@ -191,10 +191,10 @@ def _describe_report(row: pd.Series) -> str:
 def _per_report_table(spec: SuiteSpec, report_ids: list, take, unexpected: dict) -> pa.Table:
     """One row per expectation per report (`report_ids`: the batch's, row by row), column by
     column: a report with no offending row gets the expectation's "Holds." row without a row
-    of its own being made (10,000 reports x 6 expectations as dicts: ~0.15 s a batch of
-    observations). Only the offending rows are looked at one by one (they are few; the batch
-    may have millions), each of them once: `take(positions)` gives them as a frame with the
-    columns messages name."""
+    of its own being made (the observations of 1,000 reports, 6 expectations: 0.35 s with a
+    dict per row, 0.15 s so). Only the offending rows are looked at one by one (they are few;
+    the batch may have millions), each of them once: `take(positions)` gives them as a frame
+    with the columns messages name."""
     describe = _describe_cell if spec.frame == "observations" else _describe_report
     every_report = list(dict.fromkeys(report_ids))
     at = {report: i for i, report in enumerate(every_report)}

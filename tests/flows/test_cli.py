@@ -68,10 +68,10 @@ def test_console_script_runs_the_flow_and_prints_a_summary(prefect_api, tmp_path
     con.close()
 
 
-def test_only_a_first_run_imports_great_expectations_at_start_up(tmp_path):
-    """GE's import starts with the run when nothing was published yet (every file will be
-    read); a folder with a manifest may need no GE at all (an unchanged re-run), nor may a
-    remote one be looked into before the flow fetches its state."""
+def test_a_first_run_is_told_by_a_local_curated_folder_without_a_manifest(tmp_path):
+    """Such a run starts GE's import with the run (every file will be read); a folder with a
+    manifest may need no GE at all (an unchanged re-run), nor may a remote one be looked into
+    before the flow fetches its state."""
     assert _first_run(str(tmp_path / "new"))
     published = tmp_path / "published"
     published.mkdir()
