@@ -56,9 +56,10 @@ def fmt_number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-class _Memo(dict):
-    """key → `compute(key)`, computed once per key: a dict subscript where the loops over rule
-    terms would otherwise call a function per term (hundreds of thousands per batch)."""
+class Memo(dict):
+    """key → `compute(key)`, computed once per key: a dict subscript where a hot loop would
+    otherwise call a function per item (the rule terms here: hundreds of thousands per batch;
+    the narrative patterns compiled once per process)."""
 
     def __init__(self, compute: Callable) -> None:
         super().__init__()
@@ -78,9 +79,7 @@ def _unusable(names: list[str], cells: list[Value | None]) -> str:
     )
 
 
-def _judge(
-    rule: Rule, names: list[str], cells: list[Value | None], row: dict, shown: _Memo
-) -> dict:
+def _judge(rule: Rule, names: list[str], cells: list[Value | None], row: dict, shown: Memo) -> dict:
     """`row` (a fresh `_row`) completed in place: the rule's terms are `cells` (left side, then
     right) named `names` in the message; `shown` is `fmt_number` memoised."""
     row["locator"] = "; ".join(
@@ -125,9 +124,9 @@ class _Rules:
 
     def __init__(self, index: dict, catalogue: Catalogue) -> None:
         self.index = index
-        self.labels = _Memo(lambda code: catalogue.indicator(code).label_zh)
-        self.row_names = _Memo(self._row_names)  # (rule, indicator) → names of its terms
-        self.shown = _Memo(fmt_number)
+        self.labels = Memo(lambda code: catalogue.indicator(code).label_zh)
+        self.row_names = Memo(self._row_names)  # (rule, indicator) → names of its terms
+        self.shown = Memo(fmt_number)
 
     def _row_names(self, key: tuple[Rule, str]) -> list[str]:
         rule, code = key

@@ -29,7 +29,7 @@ import pandas as pd
 
 from transforms.catalogue import Catalogue, NarrativePattern
 from transforms.checks.evaluations import evaluation_frame
-from transforms.checks.identities import fmt_number
+from transforms.checks.identities import Memo, fmt_number
 from transforms.extract.readers import Document
 from transforms.schemas import READ_STATUSES, named_rows
 
@@ -86,16 +86,9 @@ def _sentences(text: str):
         start = end
 
 
-class _Compiled(dict):
-    """A catalogue pattern (text) → its compiled regex, compiled once per process: `re.search`
-    with the text looks it up in re's cache each call, a claim tries a dozen patterns."""
-
-    def __missing__(self, text: str) -> re.Pattern:
-        compiled = self[text] = re.compile(text)
-        return compiled
-
-
-_COMPILED = _Compiled()
+# A catalogue pattern (text) → its compiled regex, compiled once per process: `re.search` with
+# the text looks it up in re's cache each call, and a claim tries a dozen patterns.
+_COMPILED = Memo(re.compile)
 
 
 def _match(patterns, sentence_before: str, after: str) -> NarrativePattern | None:
