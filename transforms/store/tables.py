@@ -39,7 +39,15 @@ ROWS_PER_SORT = 400_000
 # messages (~460 bytes a row), and 300k of them ran out of MEMORY_LIMIT in one sort
 BYTES_PER_SORT = 32 * 2**20
 THREADS = 2
-BATCH_ROWS = 65_536  # rows per record batch streamed to the Parquet writer
+BATCH_ROWS = 65_536  # rows per row group written (the record batches read are gathered to this)
+# rows per record batch read from DuckDB: a check_results row is ~900 bytes in Arrow (its message
+# and locator; ~190 in Parquet), and DuckDB's export holds a few batches per thread. Staging
+# check_results at 100,000 reports (6M rows, replayed from a run's spool, 3 runs each): 313-372
+# MB above the process against 438-524 with batches of BATCH_ROWS, in the same 21-23 s
+READ_ROWS = 16_384
+# rows of a range the split gathers before it writes them (`_split`): written as they come (a
+# few hundred rows of each batch), DuckDB's sorts scanned the small batches slowly (19 s against 12)
+SPLIT_ROWS = 2_048
 # rows of the reports a run re-read that `write_merged` sorts in memory (~30 MB of check_results)
 MERGE_ROWS = 50_000
 
@@ -97,21 +105,24 @@ def write_query(
     order), one after the other, into `target` as `curated.stage_all` writes a table; return the
     rows written. The file is synced."""
     readers = (
-        con.sql(sql, params=list(params)).to_arrow_reader(BATCH_ROWS) for sql, params in queries
+        con.sql(sql, params=list(params)).to_arrow_reader(READ_ROWS) for sql, params in queries
     )
     return _write_readers(readers, schema, target, run_id)
 
 
 def _write_readers(
-    readers: Iterable[pa.RecordBatchReader], schema: pa.Schema, target: Path, run_id: str | None
+    readers: Iterable[Iterable[pa.RecordBatch | pa.Table]],
+    schema: pa.Schema,
+    target: Path,
+    run_id: str | None,
 ) -> int:
+    """The rows of each reader in turn, a row group of BATCH_ROWS rows at a time (`_rechunked`;
+    the last of each reader fewer)."""
     schema = stamped(schema, run_id)
     rows = 0
     with pq.ParquetWriter(target, schema, compression="zstd", write_page_checksum=True) as writer:
         for reader in readers:
-            for batch in reader:
-                table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
-                table = table.rename_columns(schema.names).cast(schema)
+            for table in _rechunked(reader, schema):
                 writer.write_table(table)
                 rows += table.num_rows
     curated.fsync(target)
@@ -159,7 +170,7 @@ def write_sorted(
                     try:
                         sql = f"SELECT {cols} FROM range_rows WHERE {half} ORDER BY {order}"
                         # read whole before the next
-                        yield con.sql(sql, params=[middle]).to_arrow_reader(BATCH_ROWS)
+                        yield con.sql(sql, params=[middle]).to_arrow_reader(READ_ROWS)
                     finally:
                         con.unregister("range_rows")
             part.unlink()
@@ -214,10 +225,10 @@ def write_merged(
         ).to_arrow_table()
         con.execute(f"SET {setting} = true")  # a scan gives the rows in the file's order
         rows = con.sql(f"SELECT {columns(schema)}, file_row_number FROM {source}")
-        reader = rows.to_arrow_reader(BATCH_ROWS)
+        reader = rows.to_arrow_reader(READ_ROWS)
         try:
             pieces = _merged(reader, dropped, block)
-            return _write_readers([_rechunked(pieces, schema)], schema, target, run_id)
+            return _write_readers([pieces], schema, target, run_id)
         except OutOfOrder:  # never seen; should DuckDB ever reorder the scan, the caller sorts
             target.unlink(missing_ok=True)
             return None
@@ -272,12 +283,16 @@ def _merged(old: pa.RecordBatchReader, dropped, block: pa.Table) -> Iterator[pa.
         yield block.slice(a, b - a)
 
 
-def _rechunked(pieces: Iterable[pa.Table], schema: pa.Schema) -> Iterator[pa.Table]:
+def _rechunked(
+    pieces: Iterable[pa.RecordBatch | pa.Table], schema: pa.Schema
+) -> Iterator[pa.Table]:
     """`pieces` as tables of BATCH_ROWS rows (the last fewer), not copied: the writer makes a
     row group of each, not one of each piece."""
     held: list[pa.Table] = []
     rows = 0
     for piece in pieces:
+        if isinstance(piece, pa.RecordBatch):
+            piece = pa.Table.from_batches([piece])
         held.append(piece.rename_columns(schema.names).cast(schema))
         rows += piece.num_rows
         while rows >= BATCH_ROWS:
@@ -311,10 +326,18 @@ def _split(
     cuts = [high for _, high in ranges[:-1]]
     case = " ".join(f"WHEN report_id < '{c}' THEN {i}" for i, c in enumerate(cuts))
     bucket = f"CASE WHEN report_id IS NULL THEN 0 {case} ELSE {len(cuts)} END"
-    reader = con.sql(f"SELECT *, {bucket} AS _range FROM ({union})").to_arrow_reader(BATCH_ROWS)
+    reader = con.sql(f"SELECT *, {bucket} AS _range FROM ({union})").to_arrow_reader(READ_ROWS)
     options = pa.ipc.IpcWriteOptions(compression="lz4")
     sinks: dict[int, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
     paths = {i: spill / f"range-{i:03d}.arrows" for i in range(len(ranges))}
+    held: dict[int, list[pa.Table]] = {}  # a range's rows not written yet
+
+    def write(i: int) -> None:
+        if i not in sinks:
+            sink = pa.OSFile(str(paths[i]), "wb")
+            sinks[i] = sink, pa.ipc.new_stream(sink, held[i][0].schema, options=options)
+        sinks[i][1].write_table(pa.concat_tables(held.pop(i)).combine_chunks())
+
     try:
         for batch in reader:
             table = pa.Table.from_batches([batch])
@@ -324,11 +347,13 @@ def _split(
             start = 0
             for item in pc.value_counts(pc.take(keys, order)):
                 i, n = item["values"].as_py(), item["counts"].as_py()
-                if i not in sinks:
-                    sink = pa.OSFile(str(paths[i]), "wb")
-                    sinks[i] = sink, pa.ipc.new_stream(sink, table.schema, options=options)
-                sinks[i][1].write_table(table.take(order.slice(start, n)))
+                # a copy of the range's rows: a slice would hold the whole batch
+                held.setdefault(i, []).append(table.take(order.slice(start, n)))
                 start += n
+                if sum(t.num_rows for t in held[i]) >= SPLIT_ROWS:
+                    write(i)
+        for i in list(held):
+            write(i)
     except BaseException:
         for path in paths.values():
             path.unlink(missing_ok=True)

@@ -115,11 +115,12 @@ def expected(corpus):
     return reference(corpus)
 
 
-def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
+def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path, monkeypatch):
     """write_sorted over several ranges, a query a range or split once into range files, writes
     the rows a single sort writes, a NULL report id first as NULLS FIRST puts it, and leaves no
     range file behind; a range file is sorted in two halves (ids on both sides of its middle,
-    and on it; an id not in hex falls in the last range)."""
+    and on it; an id not in hex falls in the last range). The same when the split reads small
+    batches and writes a range's rows as they gather (READ_ROWS, SPLIT_ROWS)."""
     ids = [None, "ff01", "0a", "7f", "80", "0a", "c3", None, "7f", "2000", "1fff", "e0", "zz"]
     source = tmp_path / "rows.parquet"
     pq.write_table(
@@ -137,6 +138,11 @@ def test_a_sort_split_by_ranges_gives_the_one_sort(tmp_path):
         assert rows == len(ids)
         written[parts, split] = pq.read_table(target).to_pylist()
     assert written[4, True] == written[4, False] == written[1, False]
+    monkeypatch.setattr(tables, "READ_ROWS", 3)
+    monkeypatch.setattr(tables, "SPLIT_ROWS", 2)
+    target = tmp_path / "sorted-small-batches.parquet"
+    tables.write_sorted(con, union, order, schema, target, None, tables._ranges(4), True)
+    assert pq.read_table(target).to_pylist() == written[4, True]
     by_id = sorted(range(len(ids)), key=lambda i: (ids[i] is not None, ids[i] or "", i))
     assert [r["n"] for r in written[4, True]] == by_id
     assert by_id[:4] == [0, 7, 2, 5]  # NULLs first, then "0a" twice in the order read
