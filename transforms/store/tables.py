@@ -320,7 +320,8 @@ def _split(
     """The rows of `union` split by range of report_id (a NULL id in the first range, where
     NULLS FIRST puts it), one file per range in the connection's spill folder (empty ranges
     have none), each an Arrow IPC stream (lz4): unlike a Parquet writer (~4.5 MB each), an
-    open stream holds next to no memory. Returns each file with its range."""
+    open stream holds next to no memory; a range's rows are held until SPLIT_ROWS of them are
+    written as one batch (~2 MB of check_results). Returns each file with its range."""
     spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
     spill.mkdir(parents=True, exist_ok=True)
     cuts = [high for _, high in ranges[:-1]]
