@@ -177,6 +177,7 @@ def test_a_merge_into_the_published_rows_gives_the_one_sort(tmp_path, monkeypatc
     it was. A NULL report id, more touched rows than MERGE_ROWS, or published rows that come
     out of their order (OutOfOrder): None, nothing written (the caller sorts)."""
     monkeypatch.setattr(tables, "BATCH_ROWS", 4)
+    monkeypatch.setattr(tables, "READ_ROWS", 4)  # read in batches of 4 too
     ids = ["01", "01", "03", "05", "05", "05", "07", "09", "0b", "0d", "0d", "0f"]
     old, keep, union, new_sql = _merge_case(tmp_path, ids)
     schema = pa.schema([("report_id", pa.string()), ("k", pa.int64())])
@@ -211,6 +212,7 @@ def test_a_merge_into_the_published_rows_gives_the_one_sort(tmp_path, monkeypatc
     assert not target.exists() and con.execute(setting).fetchall()[0][0] is False
     monkeypatch.undo()
     monkeypatch.setattr(tables, "BATCH_ROWS", 4)
+    monkeypatch.setattr(tables, "READ_ROWS", 4)  # read in batches of 4 too
     monkeypatch.setattr(tables, "MERGE_ROWS", 3)
     assert tables.write_merged(con, old, keep, union, new_sql, order, schema, target, None) is None
     monkeypatch.setattr(tables, "MERGE_ROWS", 100)
